@@ -1,0 +1,55 @@
+"""The application factory: one FastAPI app per server, its state on app.state."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import FastAPI
+
+from . import __version__, handlers
+from .clock import Clock
+from .factories import Factory
+from .fixtures import load_fixtures
+from .middleware import OCIRequestMiddleware
+from .pagination import PageTokens
+from .routes import admin, volume_backups
+from .settings import Settings
+from .store import VolumeBackupStore
+
+
+def build_store(settings: Settings) -> VolumeBackupStore:
+    """A store configured by `settings`, holding the fixtures it names (raises FixtureError on a bad one)."""
+    store = VolumeBackupStore(
+        region=settings.region,
+        lifecycle_delay=settings.lifecycle_delay,
+        terminated_retention=settings.terminated_retention,
+        retry_token_ttl=settings.retry_token_ttl,
+        default_compartment_id=settings.default_compartment_id,
+        factory=Factory(settings.seed),
+        clock=Clock(),
+    )
+    if settings.fixtures:
+        fixtures = load_fixtures(settings.fixtures)
+        store.set_baseline(fixtures.backups, fixtures.volumes)
+    return store
+
+
+def create_app(settings: Settings | None = None, store: VolumeBackupStore | None = None) -> FastAPI:
+    """A mockoci server application."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="mockoci",
+        version=__version__,
+        description="A local emulator of OCI Block Storage volume backups (Core API 20160918).",
+        docs_url="/_mockoci/docs",
+        redoc_url=None,
+        openapi_url="/_mockoci/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = store or build_store(settings)
+    app.state.page_tokens = PageTokens(secrets.token_bytes(32))
+    app.include_router(volume_backups.router)
+    app.include_router(admin.router)
+    handlers.install(app)
+    app.add_middleware(OCIRequestMiddleware, auth=settings.auth)
+    return app

@@ -1,0 +1,32 @@
+"""FastAPI dependencies, as Annotated aliases that route signatures read like prose."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from .middleware import TENANCY_KEY
+from .store import DEFAULT_TENANCY, VolumeBackupStore
+
+
+def _store(request: Request) -> VolumeBackupStore:
+    store: VolumeBackupStore = request.app.state.store
+    return store
+
+
+def _tenancy(request: Request) -> str:
+    tenancy = request.scope.get(TENANCY_KEY, DEFAULT_TENANCY)
+    return str(tenancy)
+
+
+StoreDep = Annotated[VolumeBackupStore, Depends(_store)]
+TenancyDep = Annotated[str, Depends(_tenancy)]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="if-match", description="Update or delete only if the resource's current etag matches."),
+]
+RetryToken = Annotated[
+    str | None,
+    Header(alias="opc-retry-token", max_length=64, description="Makes the request idempotent for 24 hours."),
+]

@@ -1,0 +1,74 @@
+"""The one source of generated values (OCIDs, sizes, names): a seeded Faker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from faker import Faker
+
+# Region names and the short keys OCI puts in regional OCIDs.
+REGION_KEYS = {
+    "us-ashburn-1": "iad",
+    "us-phoenix-1": "phx",
+    "us-sanjose-1": "sjc",
+    "us-chicago-1": "ord",
+    "ca-toronto-1": "yyz",
+    "ca-montreal-1": "yul",
+    "eu-frankfurt-1": "fra",
+    "eu-amsterdam-1": "ams",
+    "eu-zurich-1": "zrh",
+    "eu-paris-1": "cdg",
+    "eu-madrid-1": "mad",
+    "eu-milan-1": "lin",
+    "eu-stockholm-1": "arn",
+    "uk-london-1": "lhr",
+    "uk-cardiff-1": "cwl",
+    "ap-tokyo-1": "nrt",
+    "ap-osaka-1": "kix",
+    "ap-seoul-1": "icn",
+    "ap-mumbai-1": "bom",
+    "ap-sydney-1": "syd",
+    "ap-melbourne-1": "mel",
+    "ap-singapore-1": "sin",
+    "sa-saopaulo-1": "gru",
+    "me-jeddah-1": "jed",
+    "me-dubai-1": "dxb",
+    "af-johannesburg-1": "jnb",
+}
+_OCID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+_VOLUME_SIZES_GB = (50, 100, 128, 256, 512, 1024, 2048)
+
+
+def region_key(region: str) -> str:
+    """The key OCI uses for a region inside OCIDs (`iad` for `us-ashburn-1`); unknown regions keep their name."""
+    return REGION_KEYS.get(region, region)
+
+
+class Factory:
+    """Realistic values for what clients do not send. The same seed gives the same values."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.faker = Faker()
+        if seed is not None:
+            self.faker.seed_instance(seed)
+
+    def ocid(self, resource_type: str, region: str | None = None) -> str:
+        """An OCID such as `ocid1.volumebackup.oc1.iad.abuw...`; regionless (`oc1..aaaa...`) without a region."""
+        unique = self.faker.lexify("?" * 60, letters=_OCID_ALPHABET)
+        if region is None:
+            return f"ocid1.{resource_type}.oc1..aaaaaaaa{unique[:52]}"
+        return f"ocid1.{resource_type}.oc1.{region_key(region)}.ab{unique[:58]}"
+
+    def volume_size_in_gbs(self) -> int:
+        return int(self.faker.random_element(_VOLUME_SIZES_GB))
+
+    def unique_size_in_gbs(self, size_in_gbs: int) -> int:
+        return int(self.faker.random_int(min=1, max=max(1, size_in_gbs)))
+
+    def display_name(self) -> str:
+        return f"{self.faker.word()}-{self.faker.word()}-backup"
+
+    @staticmethod
+    def default_backup_name(created: datetime) -> str:
+        """The name OCI gives a backup created without one."""
+        return "volumebackup" + created.strftime("%Y%m%d%H%M%S")

@@ -1,0 +1,90 @@
+"""Seed data in OCI's wire shape: read, validate whole, and only then load."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .models import VolumeBackup
+from .store import Volume
+
+
+class FixtureError(ValueError):
+    """A fixture that cannot be loaded; the message names the file and the field."""
+
+
+@dataclass
+class FixtureSet:
+    backups: list[VolumeBackup] = field(default_factory=list)
+    volumes: dict[str, Volume] = field(default_factory=dict)
+
+
+def fixture_files(paths: Iterable[Path]) -> list[Path]:
+    """The JSON files named, folders expanded to the *.json files in them, in name order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.glob("*.json")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FixtureError(f"{path}: no such file or folder")
+    return files
+
+
+def parse_document(document: Any, source: str) -> FixtureSet:
+    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}."""
+    if isinstance(document, list):
+        document = {"volumeBackups": document}
+    if not isinstance(document, dict):
+        raise FixtureError(f"{source}: expected a JSON array of volume backups or an object")
+    unknown = set(document) - {"volumeBackups", "volumes"}
+    if unknown:
+        raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    result = FixtureSet()
+    for index, item in enumerate(_array(document, "volumeBackups", source)):
+        try:
+            result.backups.append(VolumeBackup.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
+    for index, item in enumerate(_array(document, "volumes", source)):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise FixtureError(f"{source}: volumes[{index}].id: a volume needs a string id")
+        compartment, size = item.get("compartmentId"), item.get("sizeInGBs")
+        if not isinstance(compartment, str) or not isinstance(size, int) or isinstance(size, bool):
+            raise FixtureError(f"{source}: volumes[{index}]: needs compartmentId (string) and sizeInGBs (integer)")
+        result.volumes[item["id"]] = Volume(compartment_id=compartment, size_in_gbs=size)
+    return result
+
+
+def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
+    """Every fixture file under `paths`, merged; raises FixtureError (and loads nothing) on any problem."""
+    merged = FixtureSet()
+    seen: dict[str, str] = {}
+    for path in fixture_files(paths):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
+        parsed = parse_document(document, str(path))
+        for backup in parsed.backups:
+            if backup.id in seen:
+                raise FixtureError(f"{path}: id {backup.id!r} is already defined in {seen[backup.id]}")
+            seen[backup.id] = str(path)
+        merged.backups.extend(parsed.backups)
+        merged.volumes.update(parsed.volumes)
+    return merged
+
+
+def _array(document: dict[str, Any], key: str, source: str) -> list[Any]:
+    value = document.get(key, [])
+    if not isinstance(value, list):
+        raise FixtureError(f"{source}: {key} must be a JSON array")
+    return value

@@ -1,0 +1,103 @@
+"""The one place where errors become HTTP responses: OCI's `{"code", "message"}` body with `opc-request-id`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from . import errors
+
+logger = logging.getLogger("mockoci")
+REQUEST_ID_KEY = "mockoci.request_id"
+_STATUS_ERRORS: dict[int, type[errors.OCIError]] = {
+    400: errors.InvalidParameter,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+}
+
+
+def new_request_id() -> str:
+    """An id in the Python SDK's own form: 32 upper-case hex digits."""
+    return uuid.uuid4().hex.upper()
+
+
+def error_response(error: errors.OCIError, request_id: str, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps({"code": error.code, "message": error.message}).encode()
+    response = Response(body, status_code=error.status, media_type="application/json", headers=headers)
+    response.headers["opc-request-id"] = request_id
+    return response
+
+
+def request_id_of(request: Request) -> str:
+    request_id = request.scope.get(REQUEST_ID_KEY)
+    return request_id if isinstance(request_id, str) else new_request_id()
+
+
+def validation_error(details: Sequence[Any]) -> errors.OCIError:
+    """The OCI error for the first problem pydantic found in a request."""
+    if not details:
+        return errors.InvalidParameter()
+    first = details[0]
+    kind = first.get("type", "")
+    location = [str(part) for part in first.get("loc", ())]
+    where, field_path = (location[0], location[1:]) if location else ("body", [])
+    name = ".".join(field_path)
+    if kind == "json_invalid":
+        return errors.CannotParseRequest("The request body is not valid JSON.")
+    if where == "body" and not field_path:
+        if kind == "missing":
+            return errors.CannotParseRequest("The request body is missing.")
+        return errors.CannotParseRequest("The request body must be a JSON object.")
+    if kind == "missing":
+        return errors.MissingParameter(f"Missing required parameter: {name}.")
+    if kind == "extra_forbidden":
+        return errors.InvalidParameter(f"Unknown parameter: {name}.")
+    reason = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
+    return errors.InvalidParameter(f"Invalid {name}: {reason}.")
+
+
+async def _oci_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.OCIError)
+    return error_response(exc, request_id_of(request))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(validation_error(exc.errors()), request_id_of(request))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    error_class = _STATUS_ERRORS.get(exc.status_code, errors.InternalServerError)
+    error = error_class()
+    if error_class is errors.InternalServerError:
+        error.message = str(exc.detail)
+    response = error_response(error, request_id_of(request), dict(exc.headers or {}))
+    response.status_code = exc.status_code
+    return response
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    request_id = request_id_of(request)
+    # Starlette's ServerErrorMiddleware logs the traceback after this response is sent.
+    logger.error("unexpected %s in %s %s (opc-request-id %s)", type(exc).__name__, request.method,
+                 request.url.path, request_id)
+    return error_response(errors.InternalServerError(), request_id)
+
+
+def install(app: FastAPI) -> None:
+    """Route every error the app can raise through OCI's error body."""
+    app.add_exception_handler(errors.OCIError, _oci_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

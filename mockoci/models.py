@@ -1,0 +1,122 @@
+"""OCI's wire schemas for volume backups, named as OCI names them, camelCase on the wire."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+LifecycleState = Literal["CREATING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "REQUEST_RECEIVED"]
+LIFECYCLE_STATES: tuple[str, ...] = LifecycleState.__args__
+BackupType = Literal["FULL", "INCREMENTAL"]
+SourceType = Literal["MANUAL", "SCHEDULED"]
+SortBy = Literal["TIMECREATED", "DISPLAYNAME"]
+SortOrder = Literal["ASC", "DESC"]
+
+
+def format_datetime(value: datetime) -> str:
+    """OCI's datetime form, `2026-11-27T07:53:55.123Z` (the Python SDK's fast parsing path)."""
+    value = value.astimezone(UTC) if value.tzinfo else value
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+OCIDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(format_datetime, return_type=str)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=255)]
+FreeformTags = dict[str, str]
+DefinedTags = dict[str, dict[str, Any]]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
+
+
+class RetentionDuration(WireModel):
+    retention_time_unit: Literal["YEARS", "DAYS"]
+    retention_time_amount: int = Field(ge=0)
+
+
+class VolumeBackup(WireModel):
+    """A volume backup as GetVolumeBackup returns it. Every field is always present, `null` when unset."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    compartment_id: str
+    defined_tags: DefinedTags | None = None
+    system_tags: DefinedTags | None = None
+    display_name: str
+    expiration_time: OCIDatetime | None = None
+    freeform_tags: FreeformTags | None = None
+    id: str
+    kms_key_id: str | None = None
+    lifecycle_state: LifecycleState
+    size_in_gbs: int | None = Field(None, alias="sizeInGBs")
+    size_in_mbs: int | None = Field(None, alias="sizeInMBs")
+    source_type: SourceType | None = None
+    source_volume_backup_id: str | None = None
+    time_created: OCIDatetime
+    time_request_received: OCIDatetime | None = None
+    type: BackupType
+    unique_size_in_gbs: int | None = Field(None, alias="uniqueSizeInGBs")
+    unique_size_in_mbs: int | None = Field(None, alias="uniqueSizeInMbs")
+    volume_id: str | None = None
+    time_retention_expires_at: OCIDatetime | None = None
+    retention_period: RetentionDuration | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_retention_lock_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+    volume_group_backup_id: str | None = None
+
+
+class CreateVolumeBackupDetails(WireModel):
+    """The body of CreateVolumeBackup."""
+
+    volume_id: Annotated[str, Field(min_length=1, max_length=255)]
+    display_name: DisplayName | None = None
+    type: BackupType | None = None
+    kms_key_id: str | None = None
+    defined_tags: DefinedTags | None = None
+    freeform_tags: FreeformTags | None = None
+    retention_period: RetentionDuration | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_retention_lock_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+
+
+class UpdateVolumeBackupDetails(WireModel):
+    """The body of UpdateVolumeBackup: every field optional; a field sent replaces the stored value."""
+
+    display_name: DisplayName | None = None
+    defined_tags: DefinedTags | None = None
+    freeform_tags: FreeformTags | None = None
+    kms_key_id: str | None = None
+    retention_period: RetentionDuration | None = None
+    is_prevent_deletion_enabled: bool | None = None
+    is_retention_lock_enabled: bool | None = None
+    is_indefinite_retention_enabled: bool | None = None
+
+
+class CopyVolumeBackupDetails(WireModel):
+    """The body of CopyVolumeBackup."""
+
+    destination_region: Annotated[str, Field(min_length=1, max_length=64)]
+    display_name: DisplayName | None = None
+    kms_key_id: str | None = None
+
+
+class ChangeVolumeBackupCompartmentDetails(WireModel):
+    """The body of ChangeVolumeBackupCompartment."""
+
+    compartment_id: Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class ErrorBody(BaseModel):
+    """OCI's error body."""
+
+    code: str
+    message: str

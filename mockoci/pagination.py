@@ -1,0 +1,49 @@
+"""Opaque, tamper-evident page tokens: a cursor into one sorted query, bound to that query."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+
+class InvalidPageToken(ValueError):
+    """A page token that this server did not issue, or issued for another query."""
+
+
+def query_digest(query: Mapping[str, str | None]) -> str:
+    """A short digest of the parts of a list query that a page token is bound to."""
+    canonical = json.dumps(sorted((k, v) for k, v in query.items() if v is not None), separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class PageTokens:
+    """Issues and reads page tokens signed with a per-server secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, payload: bytes) -> str:
+        return hmac.new(self._secret, payload, hashlib.sha256).hexdigest()[:16]
+
+    def encode(self, cursor: tuple[str, str], query: str) -> str:
+        raw = json.dumps([*cursor, query], separators=(",", ":")).encode()
+        payload = base64.urlsafe_b64encode(raw).rstrip(b"=")
+        return f"{payload.decode()}.{self._mac(payload)}"
+
+    def decode(self, token: str, query: str) -> tuple[str, str]:
+        """The cursor in `token`; raises InvalidPageToken if forged, truncated or from another query."""
+        payload_text, _, mac = token.partition(".")
+        payload = (payload_text + "=" * (-len(payload_text) % 4)).encode()
+        if not mac or not hmac.compare_digest(mac.encode(), self._mac(payload_text.encode()).encode()):
+            raise InvalidPageToken("the page token is not one this server issued")
+        try:
+            primary, last_id, token_query = json.loads(base64.urlsafe_b64decode(payload))
+        except (binascii.Error, ValueError, TypeError) as exc:
+            raise InvalidPageToken("the page token is malformed") from exc
+        if token_query != query:
+            raise InvalidPageToken("the page token belongs to a different query")
+        return str(primary), str(last_id)

@@ -1,0 +1,166 @@
+"""The seven VolumeBackup operations of OCI's Core API 20160918: parse, call the store, serialise."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from .. import errors
+from ..deps import IfMatch, RetryToken, StoreDep, TenancyDep
+from ..models import (
+    LIFECYCLE_STATES,
+    ChangeVolumeBackupCompartmentDetails,
+    CopyVolumeBackupDetails,
+    CreateVolumeBackupDetails,
+    ErrorBody,
+    SortBy,
+    SortOrder,
+    UpdateVolumeBackupDetails,
+    VolumeBackup,
+)
+from ..pagination import InvalidPageToken, query_digest
+from ..store import ListQuery, StoredBackup
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in [
+        (400, "Bad request: CannotParseRequest, InvalidParameter, MissingParameter"),
+        (401, "NotAuthenticated"),
+        (404, "NotAuthorizedOrNotFound"),
+        (409, "IncorrectState, Conflict, InvalidatedRetryToken"),
+        (412, "NoEtagMatch"),
+        (429, "TooManyRequests"),
+        (500, "InternalServerError"),
+    ]
+}
+JSON = "application/json"
+
+router = APIRouter(prefix="/20160918/volumeBackups", tags=["VolumeBackup"], responses=ERRORS)
+BackupId = Annotated[str, Path(alias="volumeBackupId", min_length=1, max_length=255, description="The OCID.")]
+
+
+def backup_response(stored: StoredBackup, headers: dict[str, str] | None = None) -> Response:
+    return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag, **(headers or {})})
+
+
+@router.get("", response_model=list[VolumeBackup], operation_id="ListVolumeBackups")
+async def list_volume_backups(
+    request: Request,
+    store: StoreDep,
+    tenancy: TenancyDep,
+    compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
+    volume_id: Annotated[str | None, Query(alias="volumeId", max_length=255)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    page: Annotated[str | None, Query(max_length=1024)] = None,
+    display_name: Annotated[str | None, Query(alias="displayName", max_length=255)] = None,
+    source_volume_backup_id: Annotated[str | None, Query(alias="sourceVolumeBackupId", max_length=255)] = None,
+    sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
+    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
+    lifecycle_state: Annotated[
+        str | None, Query(alias="lifecycleState", description="One of " + ", ".join(LIFECYCLE_STATES))
+    ] = None,
+) -> Response:
+    """Lists the volume backups in a compartment, one page at a time (`opc-next-page` while more exist)."""
+    if lifecycle_state is not None and lifecycle_state.upper() not in LIFECYCLE_STATES:
+        raise errors.InvalidParameter(f"Invalid lifecycleState: must be one of {', '.join(LIFECYCLE_STATES)}.")
+    query = ListQuery(
+        compartment_id=compartment_id,
+        volume_id=volume_id,
+        display_name=display_name,
+        source_volume_backup_id=source_volume_backup_id,
+        lifecycle_state=lifecycle_state.upper() if lifecycle_state else None,
+        sort_by=sort_by or "TIMECREATED",
+        sort_order=sort_order,
+    )
+    digest = query_digest(
+        {
+            "compartmentId": compartment_id,
+            "volumeId": volume_id,
+            "displayName": display_name,
+            "sourceVolumeBackupId": source_volume_backup_id,
+            "lifecycleState": query.lifecycle_state,
+            "sortBy": query.sort_by,
+            "descending": str(query.descending),
+        }
+    )
+    tokens = request.app.state.page_tokens
+    try:
+        after = tokens.decode(page, digest) if page is not None else None
+    except InvalidPageToken as exc:
+        raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
+    result = store.list_volume_backups(tenancy=tenancy, query=query, limit=limit, after=after)
+    body = b"[" + b",".join(stored.json() for stored in result.items) + b"]"
+    headers = {}
+    if result.next_cursor is not None:
+        headers["opc-next-page"] = tokens.encode(result.next_cursor, digest)
+    return Response(body, media_type=JSON, headers=headers)
+
+
+@router.post("", response_model=VolumeBackup, operation_id="CreateVolumeBackup")
+async def create_volume_backup(
+    details: CreateVolumeBackupDetails, store: StoreDep, tenancy: TenancyDep, opc_retry_token: RetryToken = None
+) -> Response:
+    """Creates a backup of a volume; it starts REQUEST_RECEIVED and becomes AVAILABLE."""
+    stored = store.create_volume_backup(tenancy=tenancy, details=details, retry_token=opc_retry_token)
+    return backup_response(stored)
+
+
+@router.get("/{volumeBackupId}", response_model=VolumeBackup, operation_id="GetVolumeBackup")
+async def get_volume_backup(backup_id: BackupId, store: StoreDep, tenancy: TenancyDep) -> Response:
+    """Gets a volume backup and its etag."""
+    return backup_response(store.get_volume_backup(tenancy=tenancy, backup_id=backup_id))
+
+
+@router.put("/{volumeBackupId}", response_model=VolumeBackup, operation_id="UpdateVolumeBackup")
+async def update_volume_backup(
+    backup_id: BackupId,
+    details: UpdateVolumeBackupDetails,
+    store: StoreDep,
+    tenancy: TenancyDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Updates a volume backup's name, tags, key and retention; a tag map sent replaces the stored one."""
+    stored = store.update_volume_backup(tenancy=tenancy, backup_id=backup_id, details=details, if_match=if_match)
+    return backup_response(stored)
+
+
+@router.delete("/{volumeBackupId}", status_code=204, response_class=Response, operation_id="DeleteVolumeBackup")
+async def delete_volume_backup(
+    backup_id: BackupId, store: StoreDep, tenancy: TenancyDep, if_match: IfMatch = None
+) -> Response:
+    """Deletes a volume backup: it goes TERMINATING, then TERMINATED, and stays readable for a while."""
+    store.delete_volume_backup(tenancy=tenancy, backup_id=backup_id, if_match=if_match)
+    return Response(status_code=204)
+
+
+@router.post("/{volumeBackupId}/actions/copy", response_model=VolumeBackup, operation_id="CopyVolumeBackup")
+async def copy_volume_backup(
+    request: Request,
+    backup_id: BackupId,
+    details: CopyVolumeBackupDetails,
+    store: StoreDep,
+    tenancy: TenancyDep,
+    opc_retry_token: RetryToken = None,
+) -> Response:
+    """Copies a volume backup to another region: a new backup whose sourceVolumeBackupId is the source."""
+    stored = store.copy_volume_backup(
+        tenancy=tenancy, backup_id=backup_id, details=details, retry_token=opc_retry_token
+    )
+    location = str(request.base_url).rstrip("/") + f"/20160918/volumeBackups/{stored.backup.id}"
+    return backup_response(stored, {"location": location, "content-location": location})
+
+
+@router.post(
+    "/{volumeBackupId}/actions/changeCompartment",
+    response_class=Response,
+    responses={200: {"description": "The backup was moved; no body."}},
+    operation_id="ChangeVolumeBackupCompartment",
+)
+async def change_volume_backup_compartment(
+    backup_id: BackupId, details: ChangeVolumeBackupCompartmentDetails, store: StoreDep, tenancy: TenancyDep
+) -> Response:
+    """Moves a volume backup to another compartment; answers 200 with no body."""
+    stored = store.change_volume_backup_compartment(tenancy=tenancy, backup_id=backup_id, details=details)
+    return Response(status_code=200, headers={"etag": stored.etag})

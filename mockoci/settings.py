@@ -1,0 +1,46 @@
+"""All of mockoci's configuration, read once from arguments and `MOCKOCI_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import os
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+AuthMode = Literal["off", "presence", "verify"]
+
+
+class Settings(BaseSettings):
+    """Server settings. Every field can be set as `MOCKOCI_<FIELD>` or as `mockoci serve --<field>`."""
+
+    model_config = SettingsConfigDict(env_prefix="MOCKOCI_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(12000, ge=0, le=65535)
+    region: str = Field("us-ashburn-1", description="The region this server pretends to be (shapes new OCIDs).")
+    auth: AuthMode = Field("presence", description="off: no check; presence: signature headers must be there.")
+    lifecycle_delay: float = Field(
+        0.5, ge=0, description="Seconds a new backup takes to become AVAILABLE and a deleted one TERMINATED."
+    )
+    terminated_retention: float = Field(
+        300.0, ge=0, description="Seconds a TERMINATED backup stays readable before it is forgotten."
+    )
+    retry_token_ttl: float = Field(86400.0, gt=0, description="Seconds an opc-retry-token is remembered.")
+    seed: int | None = Field(None, description="Seed for generated values (OCIDs, sizes), for reproducible runs.")
+    fixtures: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Fixture files or folders loaded at start (env: separated by ':')."
+    )
+    default_compartment_id: str | None = Field(
+        None,
+        description="Compartment of backups of volumes the server does not know; default: the caller's tenancy.",
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "warning"
+
+    @field_validator("fixtures", mode="before")
+    @classmethod
+    def _split_path_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part]
+        return value

@@ -1,0 +1,449 @@
+"""In-memory volume backups, partitioned by tenancy. Named after OCI's operations; knows nothing of HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import errors
+from .clock import Clock
+from .etags import if_match_matches, make_etag
+from .factories import Factory
+from .models import (
+    ChangeVolumeBackupCompartmentDetails,
+    CopyVolumeBackupDetails,
+    CreateVolumeBackupDetails,
+    RetentionDuration,
+    UpdateVolumeBackupDetails,
+    VolumeBackup,
+)
+
+DEFAULT_TENANCY = "ocid1.tenancy.oc1..aaaaaaaamockocidefaulttenancy"
+TRANSIENT_NEW_STATES = frozenset({"REQUEST_RECEIVED", "CREATING"})
+GONE_STATES = frozenset({"TERMINATING", "TERMINATED"})
+_TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+@dataclass(slots=True)
+class StoredBackup:
+    """One version of a backup: the model, its etag and (once asked for) its JSON bytes."""
+
+    backup: VolumeBackup
+    etag: str
+    _json: bytes | None = None
+
+    def json(self) -> bytes:
+        if self._json is None:
+            self._json = self.backup.model_dump_json(by_alias=True).encode()
+        return self._json
+
+
+@dataclass(slots=True)
+class Volume:
+    """What the store knows of a volume: where its backups go and how big they are."""
+
+    compartment_id: str
+    size_in_gbs: int
+
+
+@dataclass(slots=True)
+class RetryEntry:
+    fingerprint: str
+    backup_id: str
+    expires_at: float
+
+
+@dataclass
+class Partition:
+    """One tenancy's state."""
+
+    backups: dict[str, StoredBackup] = field(default_factory=dict)
+    volumes: dict[str, Volume] = field(default_factory=dict)
+    retry_tokens: dict[str, RetryEntry] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The filters and order of one ListVolumeBackups query."""
+
+    compartment_id: str
+    volume_id: str | None = None
+    display_name: str | None = None
+    source_volume_backup_id: str | None = None
+    lifecycle_state: str | None = None
+    sort_by: str = "TIMECREATED"
+    sort_order: str | None = None
+
+    @property
+    def descending(self) -> bool:
+        if self.sort_order is not None:
+            return self.sort_order == "DESC"
+        return self.sort_by == "TIMECREATED"
+
+    def matches(self, backup: VolumeBackup) -> bool:
+        return (
+            backup.compartment_id == self.compartment_id
+            and (self.volume_id is None or backup.volume_id == self.volume_id)
+            and (self.display_name is None or backup.display_name == self.display_name)
+            and (
+                self.source_volume_backup_id is None
+                or backup.source_volume_backup_id == self.source_volume_backup_id
+            )
+            and (self.lifecycle_state is None or backup.lifecycle_state == self.lifecycle_state.upper())
+        )
+
+    def sort_key(self, backup: VolumeBackup) -> tuple[str, str]:
+        if self.sort_by == "DISPLAYNAME":
+            return backup.display_name, backup.id
+        return backup.time_created.strftime(_TIME_KEY_FORMAT), backup.id
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[StoredBackup]
+    next_cursor: tuple[str, str] | None
+
+
+@dataclass(order=True, slots=True)
+class _Transition:
+    due: float
+    seq: int
+    tenancy: str = field(compare=False)
+    backup_id: str = field(compare=False)
+    from_state: str = field(compare=False)
+    to_state: str | None = field(compare=False)  # None: forget the backup
+
+
+def request_fingerprint(operation: str, *parts: object) -> str:
+    """What a retry token is bound to: the operation and its canonical parameters."""
+    return hashlib.sha256(json.dumps([operation, *parts], sort_keys=True, default=str).encode()).hexdigest()
+
+
+class VolumeBackupStore:
+    """All volume backups. Every method is atomic: a check and the write it guards happen under one lock."""
+
+    def __init__(
+        self,
+        *,
+        region: str = "us-ashburn-1",
+        lifecycle_delay: float = 0.5,
+        terminated_retention: float = 300.0,
+        retry_token_ttl: float = 86400.0,
+        default_compartment_id: str | None = None,
+        factory: Factory | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.region = region
+        self.lifecycle_delay = lifecycle_delay
+        self.terminated_retention = terminated_retention
+        self.retry_token_ttl = retry_token_ttl
+        self.default_compartment_id = default_compartment_id
+        self.factory = factory or Factory()
+        self.clock = clock or Clock()
+        self._lock = threading.Lock()
+        self._partitions: dict[str, Partition] = {}
+        self._transitions: list[_Transition] = []
+        self._seq = itertools.count(1)
+        self._baseline: list[VolumeBackup] = []
+        self._baseline_volumes: dict[str, Volume] = {}
+
+    # -- the seven operations -------------------------------------------------------------------------
+
+    def create_volume_backup(
+        self, *, tenancy: str, details: CreateVolumeBackupDetails, retry_token: str | None = None
+    ) -> StoredBackup:
+        fingerprint = request_fingerprint("create", details.model_dump(exclude_unset=True))
+        with self._lock:
+            partition = self._advance(tenancy)
+            replay = self._replay(partition, retry_token, fingerprint)
+            if replay is not None:
+                return replay
+            now = self.clock.now()
+            volume = partition.volumes.get(details.volume_id)
+            size = volume.size_in_gbs if volume else self.factory.volume_size_in_gbs()
+            unique = self.factory.unique_size_in_gbs(size)
+            backup = VolumeBackup(
+                id=self.factory.ocid("volumebackup", self.region),
+                compartment_id=(
+                    volume.compartment_id if volume else self.default_compartment_id or tenancy
+                ),
+                display_name=details.display_name or self.factory.default_backup_name(now),
+                lifecycle_state="REQUEST_RECEIVED",
+                type=details.type or "INCREMENTAL",
+                volume_id=details.volume_id,
+                kms_key_id=details.kms_key_id,
+                defined_tags=details.defined_tags if details.defined_tags is not None else {},
+                freeform_tags=details.freeform_tags if details.freeform_tags is not None else {},
+                system_tags={},
+                size_in_gbs=size,
+                size_in_mbs=size * 1024,
+                unique_size_in_gbs=unique,
+                unique_size_in_mbs=unique * 1024,
+                source_type="MANUAL",
+                time_created=now,
+                time_request_received=now,
+                retention_period=details.retention_period,
+                time_retention_expires_at=_retention_expiry(now, details.retention_period),
+                is_prevent_deletion_enabled=details.is_prevent_deletion_enabled,
+                is_retention_lock_enabled=details.is_retention_lock_enabled,
+                is_indefinite_retention_enabled=details.is_indefinite_retention_enabled,
+            )
+            stored = self._put(partition, backup)
+            self._schedule_creation(tenancy, backup.id, "REQUEST_RECEIVED")
+            self._remember(partition, retry_token, fingerprint, backup.id)
+            self._advance(tenancy)
+            return partition.backups[backup.id]
+
+    def get_volume_backup(self, *, tenancy: str, backup_id: str) -> StoredBackup:
+        with self._lock:
+            return self._get(self._advance(tenancy), backup_id)
+
+    def list_volume_backups(
+        self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None
+    ) -> Page:
+        with self._lock:
+            partition = self._advance(tenancy)
+            matching = [(query.sort_key(s.backup), s) for s in partition.backups.values() if query.matches(s.backup)]
+        matching.sort(key=lambda pair: pair[0], reverse=query.descending)
+        if after is not None:
+            if query.descending:
+                matching = [pair for pair in matching if pair[0] < after]
+            else:
+                matching = [pair for pair in matching if pair[0] > after]
+        page = matching[:limit]
+        next_cursor = page[-1][0] if len(matching) > limit else None
+        return Page(items=[stored for _, stored in page], next_cursor=next_cursor)
+
+    def update_volume_backup(
+        self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None
+    ) -> StoredBackup:
+        with self._lock:
+            partition = self._advance(tenancy)
+            current = self._get(partition, backup_id)
+            _check_if_match(current, if_match)
+            _require_mutable(current.backup, "updated")
+            changes = details.model_dump(exclude_unset=True)
+            changes = {name: value for name, value in changes.items() if value is not None}
+            if "retention_period" in changes:
+                changes["retention_period"] = details.retention_period
+                changes["time_retention_expires_at"] = _retention_expiry(
+                    current.backup.time_created, details.retention_period
+                )
+            return self._put(partition, current.backup.model_copy(update=changes))
+
+    def delete_volume_backup(self, *, tenancy: str, backup_id: str, if_match: str | None = None) -> None:
+        with self._lock:
+            partition = self._advance(tenancy)
+            current = self._get(partition, backup_id)
+            _check_if_match(current, if_match)
+            state = current.backup.lifecycle_state
+            if state in GONE_STATES:
+                return  # already on its way out: deleting again changes nothing
+            if state in TRANSIENT_NEW_STATES:
+                raise errors.IncorrectState(f"The volume backup is {state}; it can be deleted once it is AVAILABLE.")
+            if current.backup.is_prevent_deletion_enabled:
+                raise errors.Conflict("The volume backup has deletion prevention enabled.")
+            expires = current.backup.time_retention_expires_at
+            if current.backup.is_retention_lock_enabled and expires is not None and expires > self.clock.now():
+                raise errors.Conflict("The volume backup is retention-locked until it expires.")
+            self._put(partition, current.backup.model_copy(update={"lifecycle_state": "TERMINATING"}))
+            self._schedule(tenancy, backup_id, "TERMINATING", "TERMINATED", self.lifecycle_delay)
+            self._advance(tenancy)
+
+    def copy_volume_backup(
+        self,
+        *,
+        tenancy: str,
+        backup_id: str,
+        details: CopyVolumeBackupDetails,
+        retry_token: str | None = None,
+    ) -> StoredBackup:
+        fingerprint = request_fingerprint("copy", backup_id, details.model_dump(exclude_unset=True))
+        with self._lock:
+            partition = self._advance(tenancy)
+            source = self._get(partition, backup_id).backup
+            replay = self._replay(partition, retry_token, fingerprint)
+            if replay is not None:
+                return replay
+            _require_mutable(source, "copied")
+            now = self.clock.now()
+            copy = source.model_copy(
+                update={
+                    "id": self.factory.ocid("volumebackup", details.destination_region),
+                    "display_name": details.display_name or source.display_name,
+                    "kms_key_id": details.kms_key_id,
+                    "lifecycle_state": "REQUEST_RECEIVED",
+                    "source_volume_backup_id": source.id,
+                    "time_request_received": now,
+                    "system_tags": {},
+                    "volume_group_backup_id": None,
+                }
+            )
+            self._put(partition, copy)
+            self._schedule_creation(tenancy, copy.id, "REQUEST_RECEIVED")
+            self._remember(partition, retry_token, fingerprint, copy.id)
+            self._advance(tenancy)
+            return partition.backups[copy.id]
+
+    def change_volume_backup_compartment(
+        self, *, tenancy: str, backup_id: str, details: ChangeVolumeBackupCompartmentDetails
+    ) -> StoredBackup:
+        with self._lock:
+            partition = self._advance(tenancy)
+            current = self._get(partition, backup_id)
+            _require_mutable(current.backup, "moved")
+            if current.backup.compartment_id == details.compartment_id:
+                return current
+            moved = current.backup.model_copy(update={"compartment_id": details.compartment_id})
+            return self._put(partition, moved)
+
+    # -- test control ---------------------------------------------------------------------------------
+
+    def reset(self, tenancy: str | None = None) -> None:
+        """Forget every tenancy's state (or one tenancy's); fixtures loaded at start come back."""
+        with self._lock:
+            if tenancy is None:
+                self._partitions.clear()
+                self._transitions.clear()
+            else:
+                self._partitions.pop(tenancy, None)
+                self._transitions = [t for t in self._transitions if t.tenancy != tenancy]
+                heapq.heapify(self._transitions)
+
+    def set_baseline(self, backups: Iterable[VolumeBackup], volumes: dict[str, Volume] | None = None) -> None:
+        """What every tenancy starts with (the fixtures), applied now and after every reset."""
+        with self._lock:
+            self._baseline = list(backups)
+            self._baseline_volumes = dict(volumes or {})
+            self._partitions.clear()
+            self._transitions.clear()
+
+    def seed(self, *, tenancy: str, backups: Iterable[VolumeBackup]) -> list[StoredBackup]:
+        """Store backups as given; transient states progress as if the backups had just been requested."""
+        with self._lock:
+            partition = self._advance(tenancy)
+            return [self._seed_one(tenancy, partition, backup) for backup in backups]
+
+    def register_volume(self, *, tenancy: str, volume_id: str, volume: Volume) -> None:
+        with self._lock:
+            self._advance(tenancy).volumes[volume_id] = volume
+
+    def force_state(self, *, tenancy: str, backup_id: str, state: str) -> StoredBackup:
+        """Put a backup in any lifecycle state now; pending transitions of its old state no longer apply."""
+        with self._lock:
+            partition = self._advance(tenancy)
+            current = self._get(partition, backup_id)
+            return self._put(partition, current.backup.model_copy(update={"lifecycle_state": state}))
+
+    def advance(self) -> None:
+        """Apply every transition that is due, in every tenancy."""
+        with self._lock:
+            self._apply_due()
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _partition(self, tenancy: str) -> Partition:
+        partition = self._partitions.get(tenancy)
+        if partition is None:
+            partition = self._partitions[tenancy] = Partition(volumes=dict(self._baseline_volumes))
+            for backup in self._baseline:
+                self._seed_one(tenancy, partition, backup)
+        return partition
+
+    def _seed_one(self, tenancy: str, partition: Partition, backup: VolumeBackup) -> StoredBackup:
+        stored = self._put(partition, backup)
+        state = backup.lifecycle_state
+        if state in TRANSIENT_NEW_STATES:
+            self._schedule_creation(tenancy, backup.id, state)
+        elif state == "TERMINATING":
+            self._schedule(tenancy, backup.id, "TERMINATING", "TERMINATED", self.lifecycle_delay)
+        elif state == "TERMINATED":
+            self._schedule(tenancy, backup.id, "TERMINATED", None, self.terminated_retention)
+        return stored
+
+    def _advance(self, tenancy: str) -> Partition:
+        self._apply_due()
+        return self._partition(tenancy)
+
+    def _apply_due(self) -> None:
+        now = self.clock.time()
+        while self._transitions and self._transitions[0].due <= now:
+            transition = heapq.heappop(self._transitions)
+            partition = self._partitions.get(transition.tenancy)
+            current = partition.backups.get(transition.backup_id) if partition else None
+            if partition is None or current is None or current.backup.lifecycle_state != transition.from_state:
+                continue
+            if transition.to_state is None:
+                del partition.backups[transition.backup_id]
+                continue
+            self._put(partition, current.backup.model_copy(update={"lifecycle_state": transition.to_state}))
+            if transition.to_state == "TERMINATED":
+                self._schedule(
+                    transition.tenancy, transition.backup_id, "TERMINATED", None, self.terminated_retention,
+                    start=transition.due,
+                )
+
+    def _schedule_creation(self, tenancy: str, backup_id: str, state: str) -> None:
+        half = self.lifecycle_delay / 2
+        if state == "REQUEST_RECEIVED":
+            self._schedule(tenancy, backup_id, "REQUEST_RECEIVED", "CREATING", half)
+        self._schedule(tenancy, backup_id, "CREATING", "AVAILABLE", self.lifecycle_delay)
+
+    def _schedule(
+        self, tenancy: str, backup_id: str, from_state: str, to_state: str | None, delay: float,
+        start: float | None = None,
+    ) -> None:
+        due = (self.clock.time() if start is None else start) + delay
+        heapq.heappush(self._transitions, _Transition(due, next(self._seq), tenancy, backup_id, from_state, to_state))
+
+    def _put(self, partition: Partition, backup: VolumeBackup) -> StoredBackup:
+        stored = StoredBackup(backup, make_etag(backup.id, next(self._seq)))
+        partition.backups[backup.id] = stored
+        return stored
+
+    @staticmethod
+    def _get(partition: Partition, backup_id: str) -> StoredBackup:
+        stored = partition.backups.get(backup_id)
+        if stored is None:
+            raise errors.NotAuthorizedOrNotFound()
+        return stored
+
+    def _replay(self, partition: Partition, token: str | None, fingerprint: str) -> StoredBackup | None:
+        if token is None:
+            return None
+        entry = partition.retry_tokens.get(token)
+        if entry is None or entry.expires_at <= self.clock.time():
+            return None
+        if entry.fingerprint != fingerprint:
+            raise errors.InvalidatedRetryToken()
+        return self._get(partition, entry.backup_id)
+
+    def _remember(self, partition: Partition, token: str | None, fingerprint: str, backup_id: str) -> None:
+        if token is not None:
+            partition.retry_tokens[token] = RetryEntry(fingerprint, backup_id, self.clock.time() + self.retry_token_ttl)
+
+
+def _check_if_match(current: StoredBackup, if_match: str | None) -> None:
+    if if_match is not None and not if_match_matches(if_match, current.etag):
+        raise errors.NoEtagMatch()
+
+
+def _require_mutable(backup: VolumeBackup, verb: str) -> None:
+    state = backup.lifecycle_state
+    if state in TRANSIENT_NEW_STATES:
+        raise errors.IncorrectState(f"The volume backup is {state}; it can be {verb} once it is AVAILABLE.")
+    if state != "AVAILABLE":
+        raise errors.Conflict(f"The volume backup is {state} and cannot be {verb}.")
+
+
+def _retention_expiry(start: datetime, retention: RetentionDuration | None) -> datetime | None:
+    if retention is None:
+        return None
+    days = retention.retention_time_amount * (365 if retention.retention_time_unit == "YEARS" else 1)
+    return start + timedelta(days=days)
