@@ -15,6 +15,7 @@ from . import errors
 from .clock import Clock
 from .etags import if_match_matches, make_etag
 from .factories import Factory
+from .index import BackupIndex
 from .models import (
     ChangeVolumeBackupCompartmentDetails,
     CopyVolumeBackupDetails,
@@ -27,7 +28,6 @@ from .models import (
 DEFAULT_TENANCY = "ocid1.tenancy.oc1..aaaaaaaamockocidefaulttenancy"
 TRANSIENT_NEW_STATES = frozenset({"REQUEST_RECEIVED", "CREATING"})
 GONE_STATES = frozenset({"TERMINATING", "TERMINATED"})
-_TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
 
 @dataclass(slots=True)
@@ -63,7 +63,7 @@ class RetryEntry:
 class Partition:
     """One tenancy's state."""
 
-    backups: dict[str, StoredBackup] = field(default_factory=dict)
+    backups: BackupIndex[StoredBackup] = field(default_factory=BackupIndex)
     volumes: dict[str, Volume] = field(default_factory=dict)
     retry_tokens: dict[str, RetryEntry] = field(default_factory=dict)
 
@@ -97,11 +97,6 @@ class ListQuery:
             )
             and (self.lifecycle_state is None or backup.lifecycle_state == self.lifecycle_state.upper())
         )
-
-    def sort_key(self, backup: VolumeBackup) -> tuple[str, str]:
-        if self.sort_by == "DISPLAYNAME":
-            return backup.display_name, backup.id
-        return backup.time_created.strftime(_TIME_KEY_FORMAT), backup.id
 
 
 @dataclass(slots=True)
@@ -208,17 +203,15 @@ class VolumeBackupStore:
         self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None
     ) -> Page:
         with self._lock:
-            partition = self._advance(tenancy)
-            matching = [(query.sort_key(s.backup), s) for s in partition.backups.values() if query.matches(s.backup)]
-        matching.sort(key=lambda pair: pair[0], reverse=query.descending)
-        if after is not None:
-            if query.descending:
-                matching = [pair for pair in matching if pair[0] < after]
-            else:
-                matching = [pair for pair in matching if pair[0] > after]
-        page = matching[:limit]
-        next_cursor = page[-1][0] if len(matching) > limit else None
-        return Page(items=[stored for _, stored in page], next_cursor=next_cursor)
+            items, next_cursor = self._advance(tenancy).backups.page(
+                compartment_id=query.compartment_id,
+                sort_by=query.sort_by,
+                descending=query.descending,
+                limit=limit,
+                after=after,
+                matches=lambda stored: query.matches(stored.backup),
+            )
+        return Page(items=items, next_cursor=next_cursor)
 
     def update_volume_backup(
         self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None

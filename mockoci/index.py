@@ -1,0 +1,131 @@
+"""A tenancy's backups by id, with each compartment's backups kept sorted, so a list page is a cursor walk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
+
+from sortedcontainers import SortedList
+
+from .models import VolumeBackup
+
+TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+class Versioned(Protocol):
+    @property
+    def backup(self) -> VolumeBackup: ...
+
+
+V = TypeVar("V", bound=Versioned)
+Cursor = tuple[str, str]  # (the sort value, as text, of the last backup on a page; its id)
+
+
+class _Compartment:
+    """One compartment's backups in both list orders, as (sort value, id) pairs."""
+
+    __slots__ = ("by_name", "by_time")
+
+    def __init__(self) -> None:
+        self.by_time: SortedList = SortedList()
+        self.by_name: SortedList = SortedList()
+
+    def add(self, backup: VolumeBackup) -> None:
+        self.by_time.add((backup.time_created, backup.id))
+        self.by_name.add((backup.display_name, backup.id))
+
+    def remove(self, backup: VolumeBackup) -> None:
+        self.by_time.remove((backup.time_created, backup.id))
+        self.by_name.remove((backup.display_name, backup.id))
+
+
+class BackupIndex(MutableMapping[str, V]):
+    """Backups by id that keeps each compartment's backups sorted by time created and by name.
+
+    Replacing a backup with a new version re-sorts it only if its compartment, name or creation time changed.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, V] = {}
+        self._compartments: dict[str, _Compartment] = {}
+
+    def __getitem__(self, backup_id: str) -> V:
+        return self._by_id[backup_id]
+
+    def __setitem__(self, backup_id: str, value: V) -> None:
+        old = self._by_id.get(backup_id)
+        self._by_id[backup_id] = value
+        new = value.backup
+        if old is not None:
+            before = old.backup
+            if (before.compartment_id, before.display_name, before.time_created) == (
+                new.compartment_id, new.display_name, new.time_created
+            ):
+                return
+            self._unindex(before)
+        compartment = self._compartments.get(new.compartment_id)
+        if compartment is None:
+            compartment = self._compartments[new.compartment_id] = _Compartment()
+        compartment.add(new)
+
+    def __delitem__(self, backup_id: str) -> None:
+        self._unindex(self._by_id.pop(backup_id).backup)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def clear(self) -> None:
+        self._by_id.clear()
+        self._compartments.clear()
+
+    def _unindex(self, backup: VolumeBackup) -> None:
+        compartment = self._compartments[backup.compartment_id]
+        compartment.remove(backup)
+        if not compartment.by_time:
+            del self._compartments[backup.compartment_id]
+
+    def page(
+        self,
+        *,
+        compartment_id: str,
+        sort_by: str,
+        descending: bool,
+        limit: int,
+        after: Cursor | None = None,
+        matches: Callable[[V], bool] = lambda _: True,
+    ) -> tuple[list[V], Cursor | None]:
+        """Up to `limit` matching backups of a compartment that come after `after` in the order asked for, and
+        the cursor of the last one if more match."""
+        compartment = self._compartments.get(compartment_id)
+        if compartment is None:
+            return [], None
+        by_name = sort_by == "DISPLAYNAME"
+        keys = compartment.by_name if by_name else compartment.by_time
+        if after is None:
+            walk = keys.irange(reverse=descending)
+        else:
+            start = (after[0] if by_name else _parse_time(after[0]), after[1])
+            if descending:
+                walk = keys.irange(maximum=start, inclusive=(True, False), reverse=True)
+            else:
+                walk = keys.irange(minimum=start, inclusive=(False, True))
+        items: list[V] = []
+        for _, backup_id in walk:
+            item = self._by_id[backup_id]
+            if matches(item):
+                if len(items) == limit:
+                    return items, _cursor(items[-1].backup, by_name)
+                items.append(item)
+        return items, None
+
+
+def _cursor(backup: VolumeBackup, by_name: bool) -> Cursor:
+    return (backup.display_name if by_name else backup.time_created.strftime(TIME_KEY_FORMAT)), backup.id
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.strptime(text, TIME_KEY_FORMAT).replace(tzinfo=UTC)
