@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ PUT_POOL = 128  # backups the PUT load cycles through; more than the connections
 @dataclass
 class Identity:
     signer: oci.signer.Signer
+    config: dict[str, str]
     public_key_path: Path
 
 
@@ -58,7 +59,9 @@ def make_identity(folder: Path) -> Identity:
         public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     signer = oci.signer.Signer(TENANCY, USER, fingerprint, None, private_key_content=pem)
-    return Identity(signer, public_key_path)
+    config = {"tenancy": TENANCY, "user": USER, "fingerprint": fingerprint, "key_content": pem,
+              "region": "us-ashburn-1"}
+    return Identity(signer, config, public_key_path)
 
 
 def raw_request(signer: Any, method: str, port: int, path: str, body: bytes | None = None) -> tuple[str, str]:
@@ -116,38 +119,48 @@ def wait_for(port: int, process: subprocess.Popen[bytes], path: str = "/_mockoci
     raise TimeoutError(f"no 200 on {path} within {timeout} s")
 
 
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss(self) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+
 @contextmanager
-def mockoci(*args: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+def mockoci(*args: str) -> Iterator[Server]:
     port = free_port()
     command = [sys.executable, "-m", "mockoci", "serve", "--port", str(port), "--lifecycle-delay", "0", *args]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(port, process)
-        yield port, process
+        yield Server(port, process)
     finally:
         process.terminate()
         process.wait(10)
 
 
 @contextmanager
-def ceiling(kind: str, response_file: Path) -> Iterator[int]:
+def ceiling(kind: str, response_file: Path) -> Iterator[Server]:
     command = [sys.executable, str(BENCH / "ceiling.py"), kind, str(response_file)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE)
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline())
         wait_for(port, process, "/20160918/volumeBackups/x")
-        yield port
+        yield Server(port, process)
     finally:
         process.terminate()
         process.wait(10)
-
-
-def rss_of(process: subprocess.Popen[bytes]) -> int:
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 def write_fixtures(path: Path, count: int) -> Path:
@@ -164,16 +177,21 @@ class Load:
     rps: float
     p50_ms: float
     p99_ms: float
+    cpu_us: float  # server CPU time per request: steadier than throughput on a busy machine
 
 
-def wrk(port: int, data: Path, connections: int, seconds: int) -> Load:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "10s",
-               "-s", str(BENCH / "replay.lua"), f"http://127.0.0.1:{port}", "--", str(data)]
+def wrk(server: Server, data: Path, connections: int, seconds: int) -> Load:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+               "-s", str(BENCH / "replay.lua"), f"http://127.0.0.1:{server.port}", "--", str(data)]
+    cpu = server.cpu_seconds()
     run = subprocess.run(command, capture_output=True, text=True, check=True)
+    cpu = server.cpu_seconds() - cpu
     result = json.loads(run.stdout.strip().splitlines()[-1])
     if result["non2xx"] or result["socket_errors"]:
         raise RuntimeError(f"wrk saw errors replaying {data.name}: {run.stdout}{run.stderr}")
-    return Load(result["requests"] / (result["duration_us"] / 1e6), result["p50_us"] / 1e3, result["p99_us"] / 1e3)
+    requests_done = result["requests"]
+    return Load(requests_done / (result["duration_us"] / 1e6), result["p50_us"] / 1e3, result["p99_us"] / 1e3,
+                cpu / requests_done * 1e6)
 
 
 # -- the measurements ----------------------------------------------------------------------------------------
@@ -223,50 +241,47 @@ def verify_enforced(identity: Identity, port: int) -> bool:
 
 
 def measure_throughput(args: argparse.Namespace, identity: Identity, folder: Path) -> dict[str, dict[str, Load]]:
+    """The best of `args.rounds` runs per server and operation; the servers take turns, so drift hits all."""
     fixtures = write_fixtures(folder / "crud.json", PUT_POOL + 1)
     results: dict[str, dict[str, Load]] = {}
-    with mockoci("--fixtures", str(fixtures)) as (presence_port, _):
+    with ExitStack() as stack:
+        presence = stack.enter_context(mockoci("--fixtures", str(fixtures)))
         response_file = folder / "response.json"
-        response_file.write_text(json.dumps(sample_response(identity, presence_port)))
-        with ceiling("asgi", response_file) as asgi_port, ceiling("fastapi", response_file) as fastapi_port:
-            targets = {"asgi": (asgi_port, False), "fastapi": (fastapi_port, False), "presence": (presence_port, True)}
-            verify = start_verify(identity, fixtures)
-            if verify is not None:
-                targets["verify"] = (verify[0], True)
-            try:
-                for _ in range(args.rounds):
-                    for name, (port, etags) in targets.items():
-                        for operation in ("GET", "PUT"):
-                            wrk(port, crud_data(identity, port, folder, operation, etags), args.connections, 1)
-                            data = crud_data(identity, port, folder, operation, etags)
-                            load = wrk(port, data, args.connections, args.seconds)
-                            best = results.setdefault(name, {}).get(operation)
-                            if best is None or load.rps > best.rps:
-                                results[name][operation] = load
-            finally:
-                if verify is not None:
-                    verify[1].terminate()
-                    verify[1].wait(10)
+        response_file.write_text(json.dumps(sample_response(identity, presence.port)))
+        targets = {
+            "asgi": (stack.enter_context(ceiling("asgi", response_file)), False),
+            "fastapi": (stack.enter_context(ceiling("fastapi", response_file)), False),
+            "presence": (presence, True),
+        }
+        if verify_supported(identity, fixtures):
+            verify = stack.enter_context(mockoci("--fixtures", str(fixtures), *verify_args(identity)))
+            targets["verify"] = (verify, True)
+        for _ in range(args.rounds):
+            for name, (server, etags) in targets.items():
+                for operation in ("GET", "PUT"):
+                    wrk(server, crud_data(identity, server.port, folder, operation, etags), args.connections, 1)
+                    data = crud_data(identity, server.port, folder, operation, etags)
+                    load = wrk(server, data, args.connections, args.seconds)
+                    best = results.setdefault(name, {}).get(operation)
+                    if best is None or load.rps > best.rps:
+                        results[name][operation] = Load(load.rps, load.p50_ms, load.p99_ms,
+                                                        min(load.cpu_us, best.cpu_us if best else load.cpu_us))
+                    elif load.cpu_us < best.cpu_us:
+                        best.cpu_us = load.cpu_us
     return results
 
 
-def start_verify(identity: Identity, fixtures: Path) -> tuple[int, subprocess.Popen[bytes]] | None:
-    """A mockoci server verifying signatures, if this mockoci has `--auth verify --public-key`."""
-    port = free_port()
-    command = [sys.executable, "-m", "mockoci", "serve", "--port", str(port), "--lifecycle-delay", "0",
-               "--fixtures", str(fixtures), "--auth", "verify", "--public-key", str(identity.public_key_path)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def verify_args(identity: Identity) -> list[str]:
+    return ["--auth", "verify", "--public-key", str(identity.public_key_path)]
+
+
+def verify_supported(identity: Identity, fixtures: Path) -> bool:
+    """Whether this mockoci has `--auth verify --public-key` and rejects a signature that does not verify."""
     try:
-        wait_for(port, process, timeout=30)
+        with mockoci("--fixtures", str(fixtures), *verify_args(identity)) as server:
+            return verify_enforced(identity, server.port)
     except (RuntimeError, TimeoutError):
-        process.kill()
-        process.wait(10)
-        return None
-    if not verify_enforced(identity, port):
-        process.terminate()
-        process.wait(10)
-        return None
-    return port, process
+        return False
 
 
 @dataclass
@@ -279,7 +294,8 @@ def measure_lists(args: argparse.Namespace, identity: Identity, folder: Path) ->
     results: dict[str, Any] = {}
     for count in args.list_sizes:
         fixtures = write_fixtures(folder / f"list-{count}.json", count)
-        with mockoci("--fixtures", str(fixtures)) as (port, process):
+        with mockoci("--fixtures", str(fixtures)) as server:
+            port = server.port
             session = Session(identity, port)
             path = "/20160918/volumeBackups"
             session.get(path, compartmentId=COMPARTMENT, limit=1)  # the tenancy's fixtures are loaded on first use
@@ -294,13 +310,12 @@ def measure_lists(args: argparse.Namespace, identity: Identity, folder: Path) ->
             for name, target in (("first", first), ("middle", middle)):
                 data = write_static(folder / f"list-{count}-{name}.lua",
                                     *raw_request(identity.signer, "GET", port, target))
-                wrk(port, data, 1, 1)
-                figures.append(wrk(port, data, 1, args.list_seconds).p50_ms)
+                wrk(server, data, 1, 1)
+                figures.append(wrk(server, data, 1, args.list_seconds).p50_ms)
             results[f"list{count}"] = ListFigures(*figures)
             if count == 10_000:
                 client = oci.core.BlockstorageClient(
-                    {"tenancy": TENANCY, "user": USER, "region": "us-ashburn-1"}, signer=identity.signer,
-                    service_endpoint=f"http://127.0.0.1:{port}",
+                    identity.config, service_endpoint=f"http://127.0.0.1:{port}",
                     circuit_breaker_strategy=oci.circuit_breaker.NoCircuitBreakerStrategy(),
                 )
                 start = time.perf_counter()
@@ -309,7 +324,7 @@ def measure_lists(args: argparse.Namespace, identity: Identity, folder: Path) ->
                 assert len(walked) == count, len(walked)
                 results["reset_fixtures_s"] = timed_reset(session, port)
             if count == max(args.list_sizes):
-                results["rss_serve_full"] = rss_of(process)
+                results["rss_serve_full"] = server.rss()
                 results["rss_serve_count"] = count
     return results
 
@@ -334,7 +349,7 @@ def measure_startup() -> dict[str, float]:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for(port, process)
         times.append(time.perf_counter() - start)
-        rss = rss_of(process)
+        rss = Server(port, process).rss()
         process.terminate()
         process.wait(10)
     return {"serve_s": sorted(times)[2], "rss_serve_empty": rss}
@@ -354,14 +369,21 @@ def row(measure: str, figure: str, versus: str, target: str, met: bool | None) -
     return [measure, figure, versus, target, {True: "yes", False: "NO", None: ""}[met]]
 
 
+def describe(load: Load) -> str:
+    return f"{load.rps:,.0f}/s, p50 {load.p50_ms:.1f} p99 {load.p99_ms:.1f} ms, CPU {load.cpu_us:.0f} us/req"
+
+
+def versus(load: Load, ceiling: Load, name: str) -> str:
+    return f"{load.rps / ceiling.rps:.2f} of {name} (by CPU {ceiling.cpu_us / load.cpu_us:.2f})"
+
+
 def throughput_rows(results: dict[str, dict[str, Load]]) -> list[list[str]]:
     rows = []
     for operation in ("GET", "PUT"):
         fastapi, asgi = results["fastapi"][operation], results["asgi"][operation]
-        rows.append(row(f"{operation} ceiling: bare ASGI", f"{asgi.rps:,.0f}/s p50 {asgi.p50_ms:.1f} p99 "
-                        f"{asgi.p99_ms:.1f} ms", "", "", None))
-        rows.append(row(f"{operation} ceiling: bare FastAPI", f"{fastapi.rps:,.0f}/s p50 {fastapi.p50_ms:.1f} p99 "
-                        f"{fastapi.p99_ms:.1f} ms", f"{fastapi.rps / asgi.rps:.2f} of ASGI", "", None))
+        rows.append(row(f"{operation} ceiling: bare ASGI", describe(asgi), "", "", None))
+        rows.append(row(f"{operation} ceiling: bare FastAPI", describe(fastapi), versus(fastapi, asgi, "ASGI"), "",
+                        None))
         for mode, goal in (("presence", 0.8), ("verify", 0.6)):
             load = results.get(mode, {}).get(operation)
             measure = f"{operation} mockoci, auth {mode}"
@@ -369,8 +391,7 @@ def throughput_rows(results: dict[str, dict[str, Load]]) -> list[list[str]]:
                 rows.append(row(measure, "n/a (no --auth verify --public-key)", "", f">= {goal} of FastAPI", None))
                 continue
             ratio = load.rps / fastapi.rps
-            rows.append(row(measure, f"{load.rps:,.0f}/s p50 {load.p50_ms:.1f} p99 {load.p99_ms:.1f} ms",
-                            f"{ratio:.2f} of FastAPI, {load.rps / asgi.rps:.2f} of ASGI",
+            rows.append(row(measure, describe(load), versus(load, fastapi, "FastAPI") + ", " + versus(load, asgi, "ASGI"),
                             f">= {goal} of FastAPI", ratio >= goal))
     return rows
 

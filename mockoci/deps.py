@@ -10,12 +10,14 @@ from .middleware import TENANCY_KEY
 from .store import DEFAULT_TENANCY, VolumeBackupStore
 
 
-def _store(request: Request) -> VolumeBackupStore:
+# The dependencies are `async def`: FastAPI runs a plain `def` dependency in a worker thread, two thread hops
+# per request that cost more than the rest of a GET (measured with py-spy, docs/performance.md).
+async def _store(request: Request) -> VolumeBackupStore:
     store: VolumeBackupStore = request.app.state.store
     return store
 
 
-def _tenancy(request: Request) -> str:
+async def _tenancy(request: Request) -> str:
     tenancy = request.scope.get(TENANCY_KEY, DEFAULT_TENANCY)
     return str(tenancy)
 
