@@ -1,8 +1,8 @@
-"""The ceilings: servers on mockoci's stack that answer every request with one fixed response and do nothing else.
+"""The ceilings: servers on mockoci's stack that answer every request with one fixed response.
 
-`python bench/ceiling.py fastapi|asgi RESPONSE.json` prints its port, then serves until killed. RESPONSE.json holds
-the body and headers of a real mockoci GetVolumeBackup response, so both ceilings send the same bytes with the
-same headers as mockoci. A PUT reads its whole body first, as any handler must.
+`python bench/ceiling.py fastapi|asgi RESPONSE.json` prints its port, then serves until killed.
+RESPONSE.json holds the body and headers of a real mockoci GetVolumeBackup response, so both ceilings
+send the same bytes with the same headers as mockoci. A PUT reads its whole body first, as any handler must.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def main() -> None:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
-    # The same uvicorn settings as `mockoci serve` (loop and http "auto": uvloop and httptools when installed).
+    # The uvicorn settings of `mockoci serve` (loop and http "auto": uvloop and httptools when installed).
     config = uvicorn.Config(app, log_level="warning", lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -13,12 +13,14 @@ _START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _ocid(kind: str, n: int) -> str:
-    unique = base64.b32encode(hashlib.blake2b(f"{kind}{n}".encode(), digest_size=40).digest()).decode().lower()
+    unique = (
+        base64.b32encode(hashlib.blake2b(f"{kind}{n}".encode(), digest_size=40).digest()).decode().lower()
+    )
     return f"ocid1.{kind}.oc1.iad.ab{unique[:58]}"
 
 
 def backup(n: int, compartment: str = COMPARTMENT) -> dict[str, Any]:
-    """Backup number `n`: AVAILABLE, created `n` seconds after the start of 2026, like one CreateVolumeBackup makes."""
+    """Backup number `n`: AVAILABLE, created `n` seconds into 2026, shaped like a created backup."""
     created = (_START + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     size = (50, 100, 256, 1024)[n % 4]
     return {

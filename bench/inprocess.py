@@ -1,4 +1,4 @@
-"""Measurements of the in-process server (`MockOCIServer`, what the pytest fixtures use), each in a fresh process.
+"""Measurements of the in-process server (`MockOCIServer`, as the pytest fixtures use it), in a fresh process.
 
 `python bench/inprocess.py startup|reset|memory` prints one JSON object.
 """
@@ -93,10 +93,17 @@ def memory(count: int = 100_000) -> dict[str, float]:
         until_healthy(server.port)
         gc.collect()
         empty = rss_bytes()
-        server.store.seed(tenancy=TENANCY, backups=(VolumeBackup.model_validate(item) for item in backups(count)))
+        server.store.seed(
+            tenancy=TENANCY, backups=(VolumeBackup.model_validate(item) for item in backups(count))
+        )
         gc.collect()
         full = rss_bytes()
-    return {"empty_bytes": empty, "full_bytes": full, "count": count, "per_backup_bytes": (full - empty) / count}
+    return {
+        "empty_bytes": empty,
+        "full_bytes": full,
+        "count": count,
+        "per_backup_bytes": (full - empty) / count,
+    }
 
 
 if __name__ == "__main__":

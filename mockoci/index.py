@@ -39,6 +39,11 @@ class _Compartment:
         self.by_time.remove((backup.time_created, backup.id))
         self.by_name.remove((backup.display_name, backup.id))
 
+    def copy(self) -> _Compartment:
+        clone = _Compartment()
+        clone.by_time, clone.by_name = self.by_time.copy(), self.by_name.copy()
+        return clone
+
 
 class BackupIndex(MutableMapping[str, V]):
     """Backups by id that keeps each compartment's backups sorted by time created and by name.
@@ -81,6 +86,13 @@ class BackupIndex(MutableMapping[str, V]):
     def clear(self) -> None:
         self._by_id.clear()
         self._compartments.clear()
+
+    def copy(self) -> BackupIndex[V]:
+        """An index of the same backups (the values are shared, not copied)."""
+        clone: BackupIndex[V] = BackupIndex()
+        clone._by_id = dict(self._by_id)
+        clone._compartments = {key: compartment.copy() for key, compartment in self._compartments.items()}
+        return clone
 
     def _unindex(self, backup: VolumeBackup) -> None:
         compartment = self._compartments[backup.compartment_id]

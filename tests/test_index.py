@@ -116,3 +116,19 @@ def test_renaming_moves_a_backup_in_the_name_order_and_moving_it_changes_its_com
     assert len(index) == 0
     with pytest.raises(KeyError):
         del index[first.backup.id]
+
+
+def test_a_copy_shares_the_backups_but_not_the_order() -> None:
+    index: BackupIndex[Item] = BackupIndex()
+    for n in range(5):
+        index[make(n).backup.id] = make(n, second=n)
+    clone = index.copy()
+    renamed = make(0, name="zzz", second=0)
+    clone[renamed.backup.id] = renamed
+    del clone[make(1).backup.id]
+    by_name = {"compartment_id": COMPARTMENTS[0], "sort_by": "DISPLAYNAME", "descending": False, "limit": 10}
+    def names(of: BackupIndex[Item]) -> list[str]:
+        return [item.backup.display_name for item in of.page(**by_name)[0]]
+
+    assert names(index) == [f"backup-{n}" for n in range(5)]
+    assert names(clone) == ["backup-2", "backup-3", "backup-4", "zzz"]
