@@ -85,6 +85,7 @@ def reset(count: int = 10_000) -> dict[str, float]:
 
 
 def memory(count: int = 100_000) -> dict[str, float]:
+    """Resident size with no backups, with `count` stored, and once each was read (its JSON bytes cached)."""
     from mockoci.models import VolumeBackup
     from mockoci.server import MockOCIServer
     from mockoci.settings import Settings
@@ -93,16 +94,20 @@ def memory(count: int = 100_000) -> dict[str, float]:
         until_healthy(server.port)
         gc.collect()
         empty = rss_bytes()
-        server.store.seed(
-            tenancy=TENANCY, backups=(VolumeBackup.model_validate(item) for item in backups(count))
-        )
+        models = (VolumeBackup.model_validate(item) for item in backups(count))
+        stored = server.store.seed(tenancy=TENANCY, backups=models)
         gc.collect()
         full = rss_bytes()
+        for backup in stored:
+            backup.json()
+        read = rss_bytes()
     return {
         "empty_bytes": empty,
         "full_bytes": full,
+        "read_bytes": read,
         "count": count,
         "per_backup_bytes": (full - empty) / count,
+        "per_read_backup_bytes": (read - empty) / count,
     }
 
 
