@@ -48,3 +48,17 @@ def test_each_tenancy_changes_its_own_copy_and_a_reset_restores_the_fixtures() -
     assert names(store, "a") == [backup.display_name for backup in fixtures]
     restored = store.get_volume_backup(tenancy="a", backup_id=first_id)
     assert (restored.backup, restored.etag) == (original.backup, original.etag)
+
+
+def test_stored_backups_share_their_fields_set_without_changing_it() -> None:
+    store = VolumeBackupStore(lifecycle_delay=0)
+    one, two = baseline(2)
+    given = set(one.model_fields_set)
+    stored = store.seed(tenancy="a", backups=[one, two])
+    assert stored[0].backup.model_fields_set is stored[1].backup.model_fields_set
+    assert stored[0].backup.model_fields_set == given
+    store.update_volume_backup(tenancy="a", backup_id=one.id,
+                               details=UpdateVolumeBackupDetails(freeform_tags={"k": "v"}))
+    assert store.get_volume_backup(tenancy="a", backup_id=one.id).backup.freeform_tags == {"k": "v"}
+    assert store.get_volume_backup(tenancy="a", backup_id=two.id).backup.model_fields_set == given
+    assert "freeform_tags" not in given
