@@ -533,9 +533,8 @@ def main() -> None:
     parser.add_argument("--list-sizes", type=int, nargs="+", default=[100, 10_000, 100_000])
     parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "lists", "startup", "memory"])
     args = parser.parse_args()
-    if "throughput" not in args.skip or "lists" not in args.skip:
-        if shutil.which("wrk") is None:
-            sys.exit("bench/run.py needs wrk, the load generator: apt-get install -y wrk")
+    if ("throughput" not in args.skip or "lists" not in args.skip) and shutil.which("wrk") is None:
+        sys.exit("bench/run.py needs wrk, the load generator: apt-get install -y wrk")
     started = time.monotonic()
     print(f"mockoci benchmark on {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at start", flush=True)
     rows: list[list[str]] = []
