@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
-from ..deps import IfMatch, RetryToken, StoreDep, TenancyDep
+from ..deps import IfMatch, RetryToken, caller
 from ..models import (
     LIFECYCLE_STATES,
     ChangeVolumeBackupCompartmentDetails,
@@ -48,8 +48,6 @@ def backup_response(stored: StoredBackup, headers: dict[str, str] | None = None)
 @router.get("", response_model=list[VolumeBackup], operation_id="ListVolumeBackups")
 async def list_volume_backups(
     request: Request,
-    store: StoreDep,
-    tenancy: TenancyDep,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
     volume_id: Annotated[str | None, Query(alias="volumeId", max_length=255)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -63,6 +61,7 @@ async def list_volume_backups(
     ] = None,
 ) -> Response:
     """Lists the volume backups in a compartment, one page at a time (`opc-next-page` while more exist)."""
+    store, tenancy = caller(request)
     if lifecycle_state is not None and lifecycle_state.upper() not in LIFECYCLE_STATES:
         raise errors.InvalidParameter(f"Invalid lifecycleState: must be one of {', '.join(LIFECYCLE_STATES)}.")
     query = ListQuery(
@@ -100,16 +99,18 @@ async def list_volume_backups(
 
 @router.post("", response_model=VolumeBackup, operation_id="CreateVolumeBackup")
 async def create_volume_backup(
-    details: CreateVolumeBackupDetails, store: StoreDep, tenancy: TenancyDep, opc_retry_token: RetryToken = None
+    details: CreateVolumeBackupDetails, request: Request, opc_retry_token: RetryToken = None
 ) -> Response:
     """Creates a backup of a volume; it starts REQUEST_RECEIVED and becomes AVAILABLE."""
+    store, tenancy = caller(request)
     stored = store.create_volume_backup(tenancy=tenancy, details=details, retry_token=opc_retry_token)
     return backup_response(stored)
 
 
 @router.get("/{volumeBackupId}", response_model=VolumeBackup, operation_id="GetVolumeBackup")
-async def get_volume_backup(backup_id: BackupId, store: StoreDep, tenancy: TenancyDep) -> Response:
+async def get_volume_backup(backup_id: BackupId, request: Request) -> Response:
     """Gets a volume backup and its etag."""
+    store, tenancy = caller(request)
     return backup_response(store.get_volume_backup(tenancy=tenancy, backup_id=backup_id))
 
 
@@ -117,20 +118,21 @@ async def get_volume_backup(backup_id: BackupId, store: StoreDep, tenancy: Tenan
 async def update_volume_backup(
     backup_id: BackupId,
     details: UpdateVolumeBackupDetails,
-    store: StoreDep,
-    tenancy: TenancyDep,
+    request: Request,
     if_match: IfMatch = None,
 ) -> Response:
     """Updates a volume backup's name, tags, key and retention; a tag map sent replaces the stored one."""
+    store, tenancy = caller(request)
     stored = store.update_volume_backup(tenancy=tenancy, backup_id=backup_id, details=details, if_match=if_match)
     return backup_response(stored)
 
 
 @router.delete("/{volumeBackupId}", status_code=204, response_class=Response, operation_id="DeleteVolumeBackup")
 async def delete_volume_backup(
-    backup_id: BackupId, store: StoreDep, tenancy: TenancyDep, if_match: IfMatch = None
+    backup_id: BackupId, request: Request, if_match: IfMatch = None
 ) -> Response:
     """Deletes a volume backup: it goes TERMINATING, then TERMINATED, and stays readable for a while."""
+    store, tenancy = caller(request)
     store.delete_volume_backup(tenancy=tenancy, backup_id=backup_id, if_match=if_match)
     return Response(status_code=204)
 
@@ -140,11 +142,10 @@ async def copy_volume_backup(
     request: Request,
     backup_id: BackupId,
     details: CopyVolumeBackupDetails,
-    store: StoreDep,
-    tenancy: TenancyDep,
     opc_retry_token: RetryToken = None,
 ) -> Response:
     """Copies a volume backup to another region: a new backup whose sourceVolumeBackupId is the source."""
+    store, tenancy = caller(request)
     stored = store.copy_volume_backup(
         tenancy=tenancy, backup_id=backup_id, details=details, retry_token=opc_retry_token
     )
@@ -159,8 +160,9 @@ async def copy_volume_backup(
     operation_id="ChangeVolumeBackupCompartment",
 )
 async def change_volume_backup_compartment(
-    backup_id: BackupId, details: ChangeVolumeBackupCompartmentDetails, store: StoreDep, tenancy: TenancyDep
+    backup_id: BackupId, details: ChangeVolumeBackupCompartmentDetails, request: Request
 ) -> Response:
     """Moves a volume backup to another compartment; answers 200 with no body."""
+    store, tenancy = caller(request)
     stored = store.change_volume_backup_compartment(tenancy=tenancy, backup_id=backup_id, details=details)
     return Response(status_code=200, headers={"etag": stored.etag})
