@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--default-compartment-id", metavar="OCID",
                        help="compartment of backups of unknown volumes (default: the caller's tenancy)")
     serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--lifecycle-mode", choices=["immediate", "delay", "manual"],
+                       help="how backups progress: at once, after --lifecycle-delay, or only when a test says so "
+                            "(default delay)")
+    serve.add_argument("--journal-size", type=int, metavar="N", help="requests the journal keeps (default 1000)")
+    serve.add_argument("--request-log", choices=["off", "stdout", "stderr"],
+                       help="write one JSON line per request there (default off)")
     return parser
 
 

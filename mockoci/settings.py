@@ -10,6 +10,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 AuthMode = Literal["off", "presence", "verify"]
+LifecycleMode = Literal["immediate", "delay", "manual"]
+RequestLog = Literal["off", "stdout", "stderr"]
 
 
 class Settings(BaseSettings):
@@ -37,6 +39,15 @@ class Settings(BaseSettings):
         description="Compartment of backups of volumes the server does not know; default: the caller's tenancy.",
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "warning"
+    lifecycle_mode: LifecycleMode = Field(
+        "delay",
+        description="immediate: transitions happen at once; delay: after lifecycle_delay seconds of the "
+        "server's clock; manual: only when a test settles or forces them through the admin API.",
+    )
+    journal_size: int = Field(1000, ge=0, description="How many requests the journal keeps (oldest dropped).")
+    request_log: RequestLog = Field(
+        "off", description="Where one JSON line per request goes, besides the `mockoci.requests` logger."
+    )
 
     @field_validator("fixtures", mode="before")
     @classmethod
