@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import oci
 import pytest
@@ -14,6 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockoci.server import MockOCIServer
 from mockoci.settings import Settings
+
+if TYPE_CHECKING:
+    from mockoci.testing import MockOCI
 
 FIXTURES_DIR = Path(__file__).parent.parent / "fixtures"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaatesttenancy"
@@ -128,3 +131,15 @@ def assert_oci_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["code"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     return body
+
+
+@pytest.fixture
+def mock(server: MockOCIServer) -> Iterator[MockOCI]:
+    """The admin API of `server`, acting on TENANCY; the whole server (journal and faults too) is reset before
+    and after the test."""
+    from mockoci.testing import AdminClient, MockOCI
+
+    handle = MockOCI(AdminClient(server.url), TENANCY)
+    handle.admin.request("POST", "/reset")
+    yield handle
+    handle.admin.request("POST", "/reset")
