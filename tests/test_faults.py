@@ -9,8 +9,8 @@ from typing import Any
 import oci
 import pytest
 import requests
-
 from conftest import TENANCY, assert_oci_error, make_client
+
 from mockoci.server import MockOCIServer
 from mockoci.testing import MockOCI, MockOCIAdminError
 
@@ -21,8 +21,10 @@ Details = oci.core.models.CreateVolumeBackupDetails
 def quick_retries(**kwargs: Any) -> Any:
     """The SDK's own retry machinery with millisecond backoff."""
     return oci.retry.RetryStrategyBuilder(
-        retry_base_sleep_time_seconds=0.01, retry_max_wait_between_calls_seconds=0.05,
-        backoff_type=oci.retry.BACKOFF_FULL_JITTER_VALUE, **kwargs,
+        retry_base_sleep_time_seconds=0.01,
+        retry_max_wait_between_calls_seconds=0.05,
+        backoff_type=oci.retry.BACKOFF_FULL_JITTER_VALUE,
+        **kwargs,
     ).get_retry_strategy()
 
 
@@ -39,7 +41,9 @@ def test_default_retry_strategy_recovers_from_two_503s_with_one_retry_token(
     assert backup.display_name == "survivor"
     attempts = mock.journal("CreateVolumeBackup")
     assert [(a["status"], a["errorCode"], a["fault"]) for a in attempts] == [
-        (503, "ServiceUnavailable", rule["id"]), (503, "ServiceUnavailable", rule["id"]), (200, None, None)
+        (503, "ServiceUnavailable", rule["id"]),
+        (503, "ServiceUnavailable", rule["id"]),
+        (200, None, None),
     ]
     tokens = {a["headers"].get("opc-retry-token") for a in attempts}
     assert len(tokens) == 1 and None not in tokens
@@ -91,7 +95,9 @@ def test_quick_sdk_retries_recover_from_throttling(
     assert [a["errorCode"] for a in mock.journal()] == ["TooManyRequests"] * 3 + [None]
 
 
-def test_a_faulted_delete_changes_nothing(client: Any, create_backup: Callable[..., Any], mock: MockOCI) -> None:
+def test_a_faulted_delete_changes_nothing(
+    client: Any, create_backup: Callable[..., Any], mock: MockOCI
+) -> None:
     backup = create_backup()
     before = client.get_volume_backup(backup.id)
     mock.inject_fault(operation="DeleteVolumeBackup", status=409, code="IncorrectState", times=1)
@@ -106,15 +112,25 @@ def test_a_faulted_delete_changes_nothing(client: Any, create_backup: Callable[.
 
 
 def test_status_only_rules_answer_with_the_usual_code(raw: Callable[..., Any], mock: MockOCI) -> None:
-    for status, code in [(400, "InvalidParameter"), (429, "TooManyRequests"), (500, "InternalServerError"),
-                         (502, "BadGateway"), (503, "ServiceUnavailable"), (409, "IncorrectState")]:
+    for status, code in [
+        (400, "InvalidParameter"),
+        (429, "TooManyRequests"),
+        (500, "InternalServerError"),
+        (502, "BadGateway"),
+        (503, "ServiceUnavailable"),
+        (409, "IncorrectState"),
+    ]:
         mock.inject_fault(operation="GetVolumeBackup", status=status, times=1)
         assert_oci_error(raw("GET", "/20160918/volumeBackups/ocid1.volumebackup.oc1.iad.x"), status, code)
 
 
 def test_custom_code_and_message(raw: Callable[..., Any], mock: MockOCI) -> None:
-    mock.inject_fault(operation="GetVolumeBackup", status=409, code="ResourceLocked", message="Locked for test.")
-    response = raw("GET", "/20160918/volumeBackups/ocid1.volumebackup.oc1.iad.x", headers={"opc-request-id": "R1"})
+    mock.inject_fault(
+        operation="GetVolumeBackup", status=409, code="ResourceLocked", message="Locked for test."
+    )
+    response = raw(
+        "GET", "/20160918/volumeBackups/ocid1.volumebackup.oc1.iad.x", headers={"opc-request-id": "R1"}
+    )
     body = assert_oci_error(response, 409, "ResourceLocked")
     assert body["message"] == "Locked for test."
     assert response.headers["opc-request-id"] == "R1"
@@ -122,8 +138,11 @@ def test_custom_code_and_message(raw: Callable[..., Any], mock: MockOCI) -> None
 
 def test_method_and_path_pattern_rules(raw: Callable[..., Any], mock: MockOCI) -> None:
     mock.inject_fault(method="post", path="/20160918/volumeBackups/*/actions/*", status=500)
-    copy = raw("POST", "/20160918/volumeBackups/ocid1.volumebackup.oc1.iad.x/actions/copy",
-               body='{"destinationRegion": "us-phoenix-1"}')
+    copy = raw(
+        "POST",
+        "/20160918/volumeBackups/ocid1.volumebackup.oc1.iad.x/actions/copy",
+        body='{"destinationRegion": "us-phoenix-1"}',
+    )
     assert_oci_error(copy, 500, "InternalServerError")
     get = raw("GET", "/20160918/volumeBackups/ocid1.volumebackup.oc1.iad.x")
     assert_oci_error(get, 404, "NotAuthorizedOrNotFound")  # the route ran: no such backup
@@ -150,8 +169,11 @@ def test_rules_are_listed_counted_and_removable(raw: Callable[..., Any], mock: M
 def test_probability_strikes_some_requests_reproducibly(start_server: Callable[..., MockOCIServer]) -> None:
     def outcomes() -> list[int]:
         server = start_server(auth="off", seed=11)
-        requests.post(server.url + "/_mockoci/faults",
-                      json={"operation": "ListVolumeBackups", "status": 503, "probability": 0.5}, timeout=5)
+        requests.post(
+            server.url + "/_mockoci/faults",
+            json={"operation": "ListVolumeBackups", "status": 503, "probability": 0.5},
+            timeout=5,
+        )
         return [
             requests.get(server.url + "/20160918/volumeBackups?compartmentId=c", timeout=5).status_code
             for _ in range(40)
@@ -167,7 +189,9 @@ def test_faults_are_per_tenancy_and_never_hit_the_admin_api(raw: Callable[..., A
     other.inject_fault(status=503)  # every OCI request of the other tenancy
     assert raw("GET", f"/20160918/volumeBackups?compartmentId={TENANCY}").status_code == 200
     mock.admin.request("POST", "/faults", body={"status": 503})  # every request of every tenancy
-    assert_oci_error(raw("GET", f"/20160918/volumeBackups?compartmentId={TENANCY}"), 503, "ServiceUnavailable")
+    assert_oci_error(
+        raw("GET", f"/20160918/volumeBackups?compartmentId={TENANCY}"), 503, "ServiceUnavailable"
+    )
     assert mock.admin.request("GET", "/health") == {"status": "ok"}
     assert len(mock.admin.request("GET", "/faults")) == 2 and len(mock.faults()) == 0
 

@@ -96,7 +96,9 @@ class JournalEntryView(AdminModel):
     method: str
     path: str
     query: str
-    headers: dict[str, str] = Field(description="opc-request-id, if-match, opc-retry-token, opc-client-retries.")
+    headers: dict[str, str] = Field(
+        description="The ones sent of opc-request-id, if-match, opc-retry-token, opc-client-retries."
+    )
     status: int
     errorCode: str | None
     authFailure: str | None
