@@ -361,11 +361,15 @@ class VolumeBackupStore:
             self._advance(tenancy).volumes[volume_id] = volume
 
     def force_state(self, *, tenancy: str, backup_id: str, state: str) -> StoredBackup:
-        """Put a backup in any lifecycle state now; pending transitions of its old state no longer apply."""
+        """Put a backup in any lifecycle state now, as if it had just entered it: pending transitions of its
+        old state no longer apply, and a transient state (REQUEST_RECEIVED, CREATING, TERMINATING) moves on as
+        the lifecycle mode says (at once in `immediate` mode, on settle in `manual` mode)."""
         with self._lock:
             partition = self._advance(tenancy)
             current = self._get(partition, backup_id)
-            return self._put(partition, current.backup.model_copy(update={"lifecycle_state": state}))
+            self._seed_one(tenancy, partition, current.backup.model_copy(update={"lifecycle_state": state}))
+            self._apply_due()
+            return partition.backups[backup_id]
 
     def advance(self) -> None:
         """Apply every transition that is due, in every tenancy."""
