@@ -133,15 +133,14 @@ class JournalMiddleware:
                 status = message["status"]
                 response_request_id = Headers(raw=message.get("headers", [])).get("opc-request-id")
             elif message["type"] == "http.response.body" and status >= 400:
-                error_body.extend(message.get("body", b""))
+                error_body.extend(message.get("body", b"")[: _ERROR_BODY_LIMIT - len(error_body)])
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         finally:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            body = bytes(error_body[:_ERROR_BODY_LIMIT])
-            entry = self._entry(scope, status, response_request_id, body, duration_ms)
+            entry = self._entry(scope, status, response_request_id, bytes(error_body), duration_ms)
             if not is_admin_path(entry.path):
                 self.journal.record(entry)
             self._log(entry)

@@ -18,6 +18,12 @@ DOCS = Path(__file__).parent.parent / "docs" / "pytest-plugin.md"
 EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```python\n(.*?)```", re.DOTALL)
 
 
+@pytest.fixture(autouse=True)
+def _no_inherited_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inner runs start their own server unless a test says otherwise, even if this run has MOCKOCI_URL."""
+    monkeypatch.delenv("MOCKOCI_URL", raising=False)
+
+
 def example_suite() -> dict[str, str]:
     return dict(EXAMPLE.findall(DOCS.read_text(encoding="utf-8")))
 
