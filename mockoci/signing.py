@@ -82,10 +82,10 @@ def check_presence(method: str, headers: Mapping[str, str]) -> SignatureParams:
     `headers` must look names up case-insensitively (Starlette's Headers does).
     """
     params = parse_authorization(headers.get("authorization"))
-    if headers.get("x-date") is None and headers.get("date") is None:
+    if not headers.get("x-date") and not headers.get("date"):
         raise SignatureError("the request has neither a date nor an x-date header")
     if method.upper() in BODY_METHODS:
-        missing = [name for name in BODY_HEADERS if headers.get(name) is None]
+        missing = [name for name in BODY_HEADERS if not headers.get(name)]
         if missing:
             raise SignatureError(f"a {method.upper()} request must carry " + ", ".join(missing))
     return params
