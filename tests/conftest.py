@@ -134,9 +134,8 @@ def assert_oci_error(response: Any, status: int, code: str) -> dict[str, Any]:
 def public_key_file(rsa_key: rsa.RSAPrivateKey, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The session key's public half, as `oci_api_key_public.pem`."""
     path = tmp_path_factory.mktemp("keys") / "oci_api_key_public.pem"
-    path.write_bytes(
-        rsa_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    path.write_bytes(rsa_key.public_key().public_bytes(serialization.Encoding.PEM, spki))
     return path
 
 

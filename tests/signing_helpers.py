@@ -14,19 +14,37 @@ import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-PYTHON_SIGNED_BODY = ["date", "(request-target)", "host", "content-length", "content-type", "x-content-sha256"]
+PYTHON_SIGNED_BODY = [
+    "date",
+    "(request-target)",
+    "host",
+    "content-length",
+    "content-type",
+    "x-content-sha256",
+]
 PYTHON_SIGNED = ["date", "(request-target)", "host"]
-NODE_SIGNED_BODY = ["x-date", "(request-target)", "host", "Content-Type", "Content-Length", "x-content-sha256"]
+NODE_SIGNED_BODY = [
+    "x-date",
+    "(request-target)",
+    "host",
+    "Content-Type",
+    "Content-Length",
+    "x-content-sha256",
+]
 NODE_SIGNED = ["x-date", "(request-target)", "host"]
 
 
 def fingerprint_of(key: rsa.RSAPrivateKey) -> str:
-    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return ":".join(f"{b:02x}" for b in hashlib.md5(der).digest())
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def http_date(offset: float = 0.0) -> str:
@@ -53,13 +71,26 @@ class SignedRequest:
     style: str = "python"  # the order of the Authorization parameters: "python" or "node"
 
     @classmethod
-    def build(cls, method: str, target: str, *, url: str, key: rsa.RSAPrivateKey, key_id: str,
-              body: bytes = b"", style: str = "python") -> SignedRequest:
+    def build(
+        cls,
+        method: str,
+        target: str,
+        *,
+        url: str,
+        key: rsa.RSAPrivateKey,
+        key_id: str,
+        body: bytes = b"",
+        style: str = "python",
+    ) -> SignedRequest:
         host = url.removeprefix("http://").rstrip("/")
         with_body = method in ("POST", "PUT")
         date_name = "x-date" if style == "node" else "date"
-        headers = {date_name: http_date(), "host": host, "content-type": "application/json",
-                   "accept": "application/json"}
+        headers = {
+            date_name: http_date(),
+            "host": host,
+            "content-type": "application/json",
+            "accept": "application/json",
+        }
         if with_body:
             headers |= {"content-length": str(len(body)), "x-content-sha256": content_sha256(body)}
         if style == "node":
@@ -84,11 +115,15 @@ class SignedRequest:
         ).decode()
         names = " ".join(self.signed)
         if self.style == "node":
-            value = (f'Signature version="1",keyId="{self.key_id}",algorithm="rsa-sha256",'
-                     f'headers="{names}",signature="{signature}"')
+            value = (
+                f'Signature version="1",keyId="{self.key_id}",algorithm="rsa-sha256",'
+                f'headers="{names}",signature="{signature}"'
+            )
         else:
-            value = (f'Signature algorithm="rsa-sha256",headers="{names}",keyId="{self.key_id}",'
-                     f'signature="{signature}",version="1"')
+            value = (
+                f'Signature algorithm="rsa-sha256",headers="{names}",keyId="{self.key_id}",'
+                f'signature="{signature}",version="1"'
+            )
         self.headers["authorization"] = value
         return self
 

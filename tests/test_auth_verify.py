@@ -19,10 +19,10 @@ from typing import Any
 import oci
 import pytest
 import requests
+from conftest import TENANCY, USER, assert_oci_error, make_client
 from cryptography.hazmat.primitives.asymmetric import rsa
 from signing_helpers import SignedRequest, content_sha256, fingerprint_of, http_date, public_pem
 
-from conftest import TENANCY, USER, assert_oci_error, make_client
 from mockoci import errors
 from mockoci.middleware import AUTH_FAILURE_KEY
 from mockoci.models import CreateVolumeBackupDetails
@@ -44,8 +44,12 @@ def stranger_key() -> rsa.RSAPrivateKey:
 def bound_key(verify_instance: MockOCIServer) -> rsa.RSAPrivateKey:
     """A key registered at runtime for TENANCY and USER only."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    response = requests.post(verify_instance.url + "/_mockoci/keys", data=public_pem(key),
-                             params={"tenancy": TENANCY, "user": USER}, timeout=10)
+    response = requests.post(
+        verify_instance.url + "/_mockoci/keys",
+        data=public_pem(key),
+        params={"tenancy": TENANCY, "user": USER},
+        timeout=10,
+    )
     assert response.status_code == 201, response.text
     return key
 
@@ -58,7 +62,9 @@ def backup(verify_server: MockOCIServer) -> StoredBackup:
 
 
 @pytest.fixture
-def store_calls(verify_server: MockOCIServer, backup: StoredBackup, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def store_calls(
+    verify_server: MockOCIServer, backup: StoredBackup, monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
     """Every tenancy the store is asked about from now on (each operation starts with `_advance`)."""
     calls: list[str] = []
     original = verify_server.store._advance
@@ -72,23 +78,35 @@ def store_calls(verify_server: MockOCIServer, backup: StoredBackup, monkeypatch:
 
 
 @pytest.fixture
-def update(verify_server: MockOCIServer, rsa_key: rsa.RSAPrivateKey, backup: StoredBackup
-           ) -> Callable[..., SignedRequest]:
+def update(
+    verify_server: MockOCIServer, rsa_key: rsa.RSAPrivateKey, backup: StoredBackup
+) -> Callable[..., SignedRequest]:
     """A correctly built (not yet signed) UpdateVolumeBackup request that renames `backup`."""
 
-    def make(*, style: str = "python", key: rsa.RSAPrivateKey | None = None, key_id: str | None = None,
-             body: bytes = b'{"displayName": "changed"}') -> SignedRequest:
+    def make(
+        *,
+        style: str = "python",
+        key: rsa.RSAPrivateKey | None = None,
+        key_id: str | None = None,
+        body: bytes = b'{"displayName": "changed"}',
+    ) -> SignedRequest:
         key = key or rsa_key
         return SignedRequest.build(
-            "PUT", f"/20160918/volumeBackups/{backup.backup.id}", url=verify_server.url, key=key,
-            key_id=key_id or f"{TENANCY}/{USER}/{fingerprint_of(key)}", body=body, style=style,
+            "PUT",
+            f"/20160918/volumeBackups/{backup.backup.id}",
+            url=verify_server.url,
+            key=key,
+            key_id=key_id or f"{TENANCY}/{USER}/{fingerprint_of(key)}",
+            body=body,
+            style=style,
         )
 
     return make
 
 
-def assert_refused(response: requests.Response, server: MockOCIServer, backup: StoredBackup,
-                   store_calls: list[str]) -> None:
+def assert_refused(
+    response: requests.Response, server: MockOCIServer, backup: StoredBackup, store_calls: list[str]
+) -> None:
     body = assert_oci_error(response, 401, "NotAuthenticated")
     assert body["message"] == GENERIC_MESSAGE
     assert store_calls == [], "the store was consulted before the signature was checked"
@@ -152,7 +170,7 @@ def _signature(forged: str) -> Callable[[SignedRequest], SignedRequest]:
     def change(request: SignedRequest) -> SignedRequest:
         value = request.sign().headers["authorization"]
         start = value.index('signature="') + len('signature="')
-        request.headers["authorization"] = value[:start] + forged + value[value.index('"', start):]
+        request.headers["authorization"] = value[:start] + forged + value[value.index('"', start) :]
         return request
 
     return change
@@ -175,13 +193,35 @@ def _authorization(value: str) -> Callable[[SignedRequest], SignedRequest]:
 REJECTIONS: list[tuple[str, Callable[[SignedRequest], SignedRequest], str]] = [
     ("no-authorization", lambda r: _drop(r.sign(), "authorization"), "Authorization header is missing"),
     ("not-a-signature", _authorization("Bearer abc"), "scheme is 'Bearer'"),
-    ("malformed-parameters", _authorization("Signature keyId=unquoted,algorithm=rsa-sha256"),
-     "not a list of key"),
-    ("no-signature-parameter", _authorization(f'Signature keyId="{TENANCY}/{USER}/aa",headers="date",'
-                                              'algorithm="rsa-sha256"'), "has no signature"),
-    ("unsupported-algorithm", lambda r: _authorization(
-        r.sign().headers["authorization"].replace("rsa-sha256", "hmac-sha256"))(r), "not rsa-sha256"),
-    ("tampered-signature", _signature(base64.b64encode(os.urandom(256)).decode()), "signature does not match"),
+    (
+        "malformed-parameters",
+        _authorization("Signature keyId=unquoted,algorithm=rsa-sha256"),
+        "not a list of key",
+    ),
+    (
+        "no-signature-parameter",
+        _authorization(f'Signature keyId="{TENANCY}/{USER}/aa",headers="date",algorithm="rsa-sha256"'),
+        "has no signature",
+    ),
+    (
+        "unsupported-algorithm",
+        lambda r: _authorization(r.sign().headers["authorization"].replace("rsa-sha256", "hmac-sha256"))(r),
+        "not rsa-sha256",
+    ),
+    (
+        "security-token-key-id",
+        lambda r: _authorization(
+            r.sign()
+            .headers["authorization"]
+            .replace(r.key_id, "ST$eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+        )(r),
+        "not of the form tenancy/user/fingerprint",
+    ),
+    (
+        "tampered-signature",
+        _signature(base64.b64encode(os.urandom(256)).decode()),
+        "signature does not match",
+    ),
     ("signature-not-base64", _signature("%%%"), "not base64"),
     ("path-changed-after-signing", _path_changed_after_signing, "signature does not match"),
     ("request-target-not-signed", _unsigned("(request-target)"), "does not cover (request-target)"),
@@ -200,10 +240,17 @@ REJECTIONS: list[tuple[str, Callable[[SignedRequest], SignedRequest], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("change", "reason"), [case[1:] for case in REJECTIONS], ids=[c[0] for c in REJECTIONS])
+@pytest.mark.parametrize(
+    ("change", "reason"), [case[1:] for case in REJECTIONS], ids=[c[0] for c in REJECTIONS]
+)
 def test_one_thing_wrong_is_refused(
-    change: Callable[[SignedRequest], SignedRequest], reason: str, update: Callable[..., SignedRequest],
-    verify_server: MockOCIServer, backup: StoredBackup, store_calls: list[str], caplog: pytest.LogCaptureFixture,
+    change: Callable[[SignedRequest], SignedRequest],
+    reason: str,
+    update: Callable[..., SignedRequest],
+    verify_server: MockOCIServer,
+    backup: StoredBackup,
+    store_calls: list[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     request = change(update())
     with caplog.at_level(logging.WARNING, logger="mockoci"):
@@ -214,25 +261,40 @@ def test_one_thing_wrong_is_refused(
     assert response.headers["opc-request-id"] in logged
 
 
-def test_unknown_key_is_refused(update: Callable[..., SignedRequest], stranger_key: rsa.RSAPrivateKey,
-                                verify_server: MockOCIServer, backup: StoredBackup, store_calls: list[str]) -> None:
+def test_unknown_key_is_refused(
+    update: Callable[..., SignedRequest],
+    stranger_key: rsa.RSAPrivateKey,
+    verify_server: MockOCIServer,
+    backup: StoredBackup,
+    store_calls: list[str],
+) -> None:
     response = update(key=stranger_key).sign().send(verify_server.url)
     assert_refused(response, verify_server, backup, store_calls)
 
 
 def test_a_signature_by_another_key_is_refused(
-    update: Callable[..., SignedRequest], rsa_key: rsa.RSAPrivateKey, stranger_key: rsa.RSAPrivateKey,
-    verify_server: MockOCIServer, backup: StoredBackup, store_calls: list[str],
+    update: Callable[..., SignedRequest],
+    rsa_key: rsa.RSAPrivateKey,
+    stranger_key: rsa.RSAPrivateKey,
+    verify_server: MockOCIServer,
+    backup: StoredBackup,
+    store_calls: list[str],
 ) -> None:
     request = update(key=stranger_key, key_id=f"{TENANCY}/{USER}/{fingerprint_of(rsa_key)}")
     assert_refused(request.sign().send(verify_server.url), verify_server, backup, store_calls)
 
 
-@pytest.mark.parametrize(("tenancy", "user"), [(OTHER_TENANCY, USER), (TENANCY, OTHER_USER)],
-                         ids=["other-tenancy", "other-user"])
+@pytest.mark.parametrize(
+    ("tenancy", "user"), [(OTHER_TENANCY, USER), (TENANCY, OTHER_USER)], ids=["other-tenancy", "other-user"]
+)
 def test_a_bound_key_signs_only_for_its_tenancy_and_user(
-    tenancy: str, user: str, update: Callable[..., SignedRequest], bound_key: rsa.RSAPrivateKey,
-    verify_server: MockOCIServer, backup: StoredBackup, store_calls: list[str],
+    tenancy: str,
+    user: str,
+    update: Callable[..., SignedRequest],
+    bound_key: rsa.RSAPrivateKey,
+    verify_server: MockOCIServer,
+    backup: StoredBackup,
+    store_calls: list[str],
 ) -> None:
     request = update(key=bound_key, key_id=f"{tenancy}/{user}/{fingerprint_of(bound_key)}")
     assert_refused(request.sign().send(verify_server.url), verify_server, backup, store_calls)
@@ -258,15 +320,18 @@ def test_a_correctly_signed_request_is_accepted(
     assert response.headers["etag"] == stored.etag != backup.etag
 
 
-def test_x_date_wins_over_a_skewed_date(update: Callable[..., SignedRequest], verify_server: MockOCIServer) -> None:
+def test_x_date_wins_over_a_skewed_date(
+    update: Callable[..., SignedRequest], verify_server: MockOCIServer
+) -> None:
     request = update(style="node")
     request.headers["date"] = http_date(-3600)  # unsigned and an hour old: ignored, x-date is current
     response = request.sign().send(verify_server.url)
     assert response.status_code == 200, response.text
 
 
-def test_header_names_in_any_case_are_accepted(update: Callable[..., SignedRequest],
-                                               verify_server: MockOCIServer) -> None:
+def test_header_names_in_any_case_are_accepted(
+    update: Callable[..., SignedRequest], verify_server: MockOCIServer
+) -> None:
     request = update().sign()
     request.headers = {name.upper(): value for name, value in request.headers.items()}
     response = request.send(verify_server.url)
@@ -278,20 +343,34 @@ def test_authorization_parameters_in_any_order_are_accepted(
 ) -> None:
     request = update().sign()
     params = request.headers["authorization"].removeprefix("Signature ").split('",')
-    request.headers["authorization"] = "Signature " + '",'.join(reversed([p.rstrip('"') for p in params])) + '"'
+    request.headers["authorization"] = (
+        "Signature " + '",'.join(reversed([p.rstrip('"') for p in params])) + '"'
+    )
     assert request.headers["authorization"].startswith('Signature version="1",signature=')
     response = request.send(verify_server.url)
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("query", ["displayName=a+b%26c%2F%C3%A9", "displayName=a%20b%26c%2F%C3%A9"],
-                         ids=["python-encoding", "percent-encoding"])
-def test_the_query_is_verified_as_sent(query: str, verify_server: MockOCIServer, rsa_key: rsa.RSAPrivateKey) -> None:
-    details = CreateVolumeBackupDetails.model_validate({"volumeId": "ocid1.volume.oc1.iad.q", "displayName": "a b&c/é"})
+@pytest.mark.parametrize(
+    "query",
+    ["displayName=a+b%26c%2F%C3%A9", "displayName=a%20b%26c%2F%C3%A9"],
+    ids=["python-encoding", "percent-encoding"],
+)
+def test_the_query_is_verified_as_sent(
+    query: str, verify_server: MockOCIServer, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    details = CreateVolumeBackupDetails.model_validate(
+        {"volumeId": "ocid1.volume.oc1.iad.q", "displayName": "a b&c/é"}
+    )
     created = verify_server.store.create_volume_backup(tenancy=TENANCY, details=details)
     target = f"/20160918/volumeBackups?compartmentId={TENANCY}&{query}"
-    request = SignedRequest.build("GET", target, url=verify_server.url, key=rsa_key,
-                                  key_id=f"{TENANCY}/{USER}/{fingerprint_of(rsa_key)}")
+    request = SignedRequest.build(
+        "GET",
+        target,
+        url=verify_server.url,
+        key=rsa_key,
+        key_id=f"{TENANCY}/{USER}/{fingerprint_of(rsa_key)}",
+    )
     response = request.sign().send(verify_server.url)
     assert response.status_code == 200, response.text
     assert [item["id"] for item in response.json()] == [created.backup.id]
@@ -308,7 +387,9 @@ def test_the_sdk_works_against_verify(verify_server: MockOCIServer, oci_config: 
     listed = client.list_volume_backups(TENANCY, display_name=name).data
     assert [item.id for item in listed] == [created.id]
     updated = client.update_volume_backup(
-        created.id, oci.core.models.UpdateVolumeBackupDetails(display_name="renamed"), if_match=got.headers["etag"]
+        created.id,
+        oci.core.models.UpdateVolumeBackupDetails(display_name="renamed"),
+        if_match=got.headers["etag"],
     )
     assert updated.data.display_name == "renamed"
     assert client.delete_volume_backup(created.id, if_match=updated.headers["etag"]).status == 204
@@ -322,12 +403,19 @@ def test_an_sdk_with_an_unknown_key_gets_the_generic_error(
 ) -> None:
     from cryptography.hazmat.primitives import serialization
 
-    pem = stranger_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                     serialization.NoEncryption()).decode()
+    pem = stranger_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
     config = {**oci_config, "key_content": pem, "fingerprint": fingerprint_of(stranger_key)}
     with pytest.raises(oci.exceptions.ServiceError) as raised:
         make_client(config, verify_server.url).list_volume_backups(TENANCY)
-    assert (raised.value.status, raised.value.code, raised.value.message) == (401, "NotAuthenticated", GENERIC_MESSAGE)
+    assert (raised.value.status, raised.value.code, raised.value.message) == (
+        401,
+        "NotAuthenticated",
+        GENERIC_MESSAGE,
+    )
 
 
 def test_the_log_shows_the_signing_string_the_server_computed(
@@ -344,14 +432,23 @@ def test_the_log_shows_the_signing_string_the_server_computed(
 
 # -- the ASGI app directly: what HTTP/1.1 cannot carry, and what the scope records --------------------------
 
+
 def call_app(server: MockOCIServer, request: SignedRequest) -> tuple[int, dict[str, Any], dict[str, Any]]:
     """Run one request through the app in-process; returns the status, the OCI body and the final scope."""
     path, _, query = request.target.partition("?")
     scope: dict[str, Any] = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-        "root_path": "", "headers": [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
-        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
     }
     messages: list[dict[str, Any]] = []
     pending = [{"type": "http.request", "body": request.body, "more_body": False}]
@@ -372,7 +469,10 @@ def call_app(server: MockOCIServer, request: SignedRequest) -> tuple[int, dict[s
 
 
 def test_content_length_not_the_bytes_received_is_refused(
-    update: Callable[..., SignedRequest], verify_server: MockOCIServer, backup: StoredBackup, store_calls: list[str]
+    update: Callable[..., SignedRequest],
+    verify_server: MockOCIServer,
+    backup: StoredBackup,
+    store_calls: list[str],
 ) -> None:
     request = update()
     request.headers["content-length"] = str(len(request.body) + 5)
@@ -382,8 +482,9 @@ def test_content_length_not_the_bytes_received_is_refused(
     assert store_calls == []
 
 
-def test_the_failure_is_recorded_in_the_scope(update: Callable[..., SignedRequest],
-                                              verify_server: MockOCIServer) -> None:
+def test_the_failure_is_recorded_in_the_scope(
+    update: Callable[..., SignedRequest], verify_server: MockOCIServer
+) -> None:
     request = _dated(-600)(update())
     status, _, scope = call_app(verify_server, request)
     assert status == 401
@@ -392,8 +493,9 @@ def test_the_failure_is_recorded_in_the_scope(update: Callable[..., SignedReques
     assert failure["signing_string"] == request.signing_string()
 
 
-def test_the_body_reaches_the_route_after_verification(update: Callable[..., SignedRequest],
-                                                       verify_server: MockOCIServer) -> None:
+def test_the_body_reaches_the_route_after_verification(
+    update: Callable[..., SignedRequest], verify_server: MockOCIServer
+) -> None:
     status, body, scope = call_app(verify_server, update().sign())
     assert status == 200 and body["displayName"] == "changed"
     assert AUTH_FAILURE_KEY not in scope
@@ -401,23 +503,38 @@ def test_the_body_reaches_the_route_after_verification(update: Callable[..., Sig
 
 # -- the key registry API ---------------------------------------------------------------------------------
 
+
 def test_registering_a_key_answers_its_fingerprint(verify_server: MockOCIServer) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    response = requests.post(verify_server.url + "/_mockoci/keys", data=public_pem(key),
-                             params={"tenancy": OTHER_TENANCY}, timeout=10)
+    response = requests.post(
+        verify_server.url + "/_mockoci/keys",
+        data=public_pem(key),
+        params={"tenancy": OTHER_TENANCY},
+        timeout=10,
+    )
     assert response.status_code == 201
-    assert response.json() == {"fingerprint": fingerprint_of(key),
-                               "bindings": [{"tenancy": OTHER_TENANCY, "user": None}]}
+    assert response.json() == {
+        "fingerprint": fingerprint_of(key),
+        "bindings": [{"tenancy": OTHER_TENANCY, "user": None}],
+    }
     listed = requests.get(verify_server.url + "/_mockoci/keys", timeout=10).json()
-    assert {"fingerprint": fingerprint_of(key), "bindings": [{"tenancy": OTHER_TENANCY, "user": None}]} in listed
+    assert {
+        "fingerprint": fingerprint_of(key),
+        "bindings": [{"tenancy": OTHER_TENANCY, "user": None}],
+    } in listed
 
 
-def test_a_registered_key_is_accepted_at_once(verify_server: MockOCIServer, oci_config: dict[str, Any]) -> None:
+def test_a_registered_key_is_accepted_at_once(
+    verify_server: MockOCIServer, oci_config: dict[str, Any]
+) -> None:
     from cryptography.hazmat.primitives import serialization
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
     config = {**oci_config, "tenancy": OTHER_TENANCY, "key_content": pem, "fingerprint": fingerprint_of(key)}
     client = make_client(config, verify_server.url)
     with pytest.raises(oci.exceptions.ServiceError):
@@ -426,8 +543,11 @@ def test_a_registered_key_is_accepted_at_once(verify_server: MockOCIServer, oci_
     assert client.list_volume_backups(OTHER_TENANCY).data == []
 
 
-@pytest.mark.parametrize("body", [b"", b"not a key", b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"],
-                         ids=["empty", "garbage", "private-key"])
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"not a key", b"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"],
+    ids=["empty", "garbage", "private-key"],
+)
 def test_registering_something_else_is_invalid(body: bytes, verify_server: MockOCIServer) -> None:
     response = requests.post(verify_server.url + "/_mockoci/keys", data=body, timeout=10)
     assert_oci_error(response, 400, "InvalidParameter")

@@ -45,10 +45,14 @@ def test_bindings_add_up(rsa_key: rsa.RSAPrivateKey) -> None:
 
 
 def test_load_public_key_refuses_what_is_not_an_rsa_public_key(rsa_key: rsa.RSAPrivateKey) -> None:
-    private = rsa_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-    ec_public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    private = rsa_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    ec_public = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     for pem, reason in [(private, "private key"), (ec_public, "RSA"), (b"junk", "not a PEM")]:
         with pytest.raises(InvalidKey, match=reason):
             load_public_key(pem)
@@ -56,17 +60,24 @@ def test_load_public_key_refuses_what_is_not_an_rsa_public_key(rsa_key: rsa.RSAP
     assert load_public_key(pkcs1).public_numbers() == rsa_key.public_key().public_numbers()
 
 
-def test_a_keys_dir_loads_every_public_pem(rsa_key: rsa.RSAPrivateKey, tmp_path: Path,
-                                           caplog: pytest.LogCaptureFixture) -> None:
+def test_a_keys_dir_loads_every_public_pem(
+    rsa_key: rsa.RSAPrivateKey, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (tmp_path / "oci_api_key_public.pem").write_bytes(public_pem(rsa_key))
     (tmp_path / "second.pem").write_bytes(public_pem(other))
-    (tmp_path / "oci_api_key.pem").write_bytes(rsa_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+    (tmp_path / "oci_api_key.pem").write_bytes(
+        rsa_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
     (tmp_path / "notes.txt").write_text("not a key")
     registry = registry_from([], tmp_path)
     assert sorted(key.fingerprint for key in registry.registered()) == sorted(
-        [fingerprint_of(rsa_key), fingerprint_of(other)])
+        [fingerprint_of(rsa_key), fingerprint_of(other)]
+    )
     assert "oci_api_key.pem" in caplog.text
 
 

@@ -1,4 +1,4 @@
-"""Unit tests for mockoci.signing: Authorization parsing, signing strings, fingerprints, the checks. No HTTP."""
+"""Unit tests for mockoci.signing: Authorization parsing, signing strings, fingerprints, checks. No HTTP."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def headers(**values: str) -> Headers:
 
 # -- fingerprint ------------------------------------------------------------------------------------------
 
+
 def test_fingerprint_matches_openssl() -> None:
     key = serialization.load_pem_public_key(OPENSSL_PUBLIC_KEY)
     assert isinstance(key, rsa.RSAPublicKey)
@@ -58,48 +59,87 @@ def test_fingerprint_matches_openssl() -> None:
 
 
 def test_fingerprint_is_the_md5_of_the_der_public_key(rsa_key: rsa.RSAPrivateKey) -> None:
-    der = rsa_key.public_key().public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = rsa_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     expected = ":".join(f"{b:02x}" for b in hashlib.md5(der).digest())
     assert fingerprint(rsa_key.public_key()) == expected
 
 
 # -- parsing the Authorization header ---------------------------------------------------------------------
 
-PYTHON_AUTHORIZATION = (f'Signature algorithm="rsa-sha256",headers="date (request-target) host",keyId="{KEY_ID}",'
-                        'signature="c2ln",version="1"')
-NODE_AUTHORIZATION = (f'Signature version="1",keyId="{KEY_ID}",algorithm="rsa-sha256",'
-                      'headers="x-date (request-target) host Content-Type Content-Length x-content-sha256",'
-                      'signature="c2ln"')
+PYTHON_AUTHORIZATION = (
+    f'Signature algorithm="rsa-sha256",headers="date (request-target) host",keyId="{KEY_ID}",'
+    'signature="c2ln",version="1"'
+)
+NODE_AUTHORIZATION = (
+    f'Signature version="1",keyId="{KEY_ID}",algorithm="rsa-sha256",'
+    'headers="x-date (request-target) host Content-Type Content-Length x-content-sha256",'
+    'signature="c2ln"'
+)
 
 
 def test_python_style_parameters() -> None:
     params = parse_authorization(PYTHON_AUTHORIZATION)
     assert params.headers == ("date", "(request-target)", "host")
     assert (params.tenancy, params.user, params.fingerprint) == (
-        "ocid1.tenancy.oc1..aaaa", "ocid1.user.oc1..bbbb", OPENSSL_FINGERPRINT)
+        "ocid1.tenancy.oc1..aaaa",
+        "ocid1.user.oc1..bbbb",
+        OPENSSL_FINGERPRINT,
+    )
     assert params.signature == "c2ln"
 
 
 def test_node_style_parameters_are_lower_cased() -> None:
     params = parse_authorization(NODE_AUTHORIZATION)
-    assert params.headers == ("x-date", "(request-target)", "host", "content-type", "content-length",
-                              "x-content-sha256")
+    assert params.headers == (
+        "x-date",
+        "(request-target)",
+        "host",
+        "content-type",
+        "content-length",
+        "x-content-sha256",
+    )
     assert params.key_id == KEY_ID
 
 
 def test_parameter_names_in_any_case_and_spacing() -> None:
-    params = parse_authorization(f'signature KeyId="{KEY_ID}", Algorithm="rsa-sha256" ,HEADERS="date",Signature="c2ln"')
-    assert (params.key_id, params.headers, params.signature, params.version) == (KEY_ID, ("date",), "c2ln", "1")
+    params = parse_authorization(
+        f'signature KeyId="{KEY_ID}", Algorithm="rsa-sha256" ,HEADERS="date",Signature="c2ln"'
+    )
+    assert (params.key_id, params.headers, params.signature, params.version) == (
+        KEY_ID,
+        ("date",),
+        "c2ln",
+        "1",
+    )
 
 
-@pytest.mark.parametrize("value", [
-    None, "", "Basic abc", "Signature", 'Signature keyId="a/b/c",algorithm="rsa-sha256",headers="date"',
-    f'Signature keyId="{KEY_ID}",algorithm=rsa-sha256,headers="date",signature="c2ln"',
-    f'Signature keyId="{KEY_ID}",algorithm="hmac-sha256",headers="date",signature="c2ln"',
-    'Signature keyId="not-three-parts",algorithm="rsa-sha256",headers="date",signature="c2ln"',
-    f'Signature keyId="{KEY_ID}",algorithm="rsa-sha256",headers="date",signature="c2ln",version="2"',
-], ids=["none", "empty", "basic", "no-params", "no-signature", "unquoted", "hmac", "bad-key-id", "version-2"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "Basic abc",
+        "Signature",
+        'Signature keyId="a/b/c",algorithm="rsa-sha256",headers="date"',
+        f'Signature keyId="{KEY_ID}",algorithm=rsa-sha256,headers="date",signature="c2ln"',
+        f'Signature keyId="{KEY_ID}",algorithm="hmac-sha256",headers="date",signature="c2ln"',
+        'Signature keyId="not-three-parts",algorithm="rsa-sha256",headers="date",signature="c2ln"',
+        f'Signature keyId="{KEY_ID}",algorithm="rsa-sha256",headers="date",signature="c2ln",version="2"',
+    ],
+    ids=[
+        "none",
+        "empty",
+        "basic",
+        "no-params",
+        "no-signature",
+        "unquoted",
+        "hmac",
+        "bad-key-id",
+        "version-2",
+    ],
+)
 def test_malformed_authorization(value: str | None) -> None:
     with pytest.raises(SignatureError):
         parse_authorization(value)
@@ -107,12 +147,17 @@ def test_malformed_authorization(value: str | None) -> None:
 
 # -- the signing string -----------------------------------------------------------------------------------
 
+
 def test_python_style_signing_string() -> None:
-    request_headers = headers(date="Fri, 27 Nov 2026 07:53:55 GMT", host="127.0.0.1:18080",
-                              authorization=PYTHON_AUTHORIZATION)
-    text = signing_string(parse_authorization(PYTHON_AUTHORIZATION).headers, "GET",
-                          "/20160918/volumeBackups?compartmentId=ocid1.compartment.oc1..aaaa&limit=2"
-                          "&displayName=a+b%26c", request_headers)
+    request_headers = headers(
+        date="Fri, 27 Nov 2026 07:53:55 GMT", host="127.0.0.1:18080", authorization=PYTHON_AUTHORIZATION
+    )
+    text = signing_string(
+        parse_authorization(PYTHON_AUTHORIZATION).headers,
+        "GET",
+        "/20160918/volumeBackups?compartmentId=ocid1.compartment.oc1..aaaa&limit=2&displayName=a+b%26c",
+        request_headers,
+    )
     assert text == (
         "date: Fri, 27 Nov 2026 07:53:55 GMT\n"
         "(request-target): get /20160918/volumeBackups?compartmentId=ocid1.compartment.oc1..aaaa&limit=2"
@@ -123,12 +168,16 @@ def test_python_style_signing_string() -> None:
 
 def test_node_style_signing_string_reads_mixed_case_names() -> None:
     request_headers = headers(
-        x_date="Fri, 27 Nov 2026 07:53:55 GMT", date="Fri, 27 Nov 2026 07:53:54 GMT", host="127.0.0.1:18080",
-        content_type="application/json", content_length="2",
+        x_date="Fri, 27 Nov 2026 07:53:55 GMT",
+        date="Fri, 27 Nov 2026 07:53:54 GMT",
+        host="127.0.0.1:18080",
+        content_type="application/json",
+        content_length="2",
         x_content_sha256="RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=",
     )
-    text = signing_string(parse_authorization(NODE_AUTHORIZATION).headers, "POST", "/20160918/volumeBackups",
-                          request_headers)
+    text = signing_string(
+        parse_authorization(NODE_AUTHORIZATION).headers, "POST", "/20160918/volumeBackups", request_headers
+    )
     assert text == (
         "x-date: Fri, 27 Nov 2026 07:53:55 GMT\n"
         "(request-target): post /20160918/volumeBackups\n"
@@ -151,16 +200,31 @@ def test_a_signed_header_that_is_not_sent() -> None:
 
 def test_the_sdk_signature_verifies(rsa_key: rsa.RSAPrivateKey, oci_config: dict[str, Any]) -> None:
     """What the real oci SDK signer produces, verified by the pure functions alone."""
-    signer = oci.signer.Signer(oci_config["tenancy"], oci_config["user"], oci_config["fingerprint"], None,
-                               private_key_content=oci_config["key_content"])
+    signer = oci.signer.Signer(
+        oci_config["tenancy"],
+        oci_config["user"],
+        oci_config["fingerprint"],
+        None,
+        private_key_content=oci_config["key_content"],
+    )
     body = b'{"displayName": "a"}'
-    prepared = requests.Request("PUT", "http://127.0.0.1:9/20160918/volumeBackups/x?a=b+c", data=body,
-                                headers={"content-type": "application/json"}).prepare()
+    prepared = requests.Request(
+        "PUT",
+        "http://127.0.0.1:9/20160918/volumeBackups/x?a=b+c",
+        data=body,
+        headers={"content-type": "application/json"},
+    ).prepare()
     signer(prepared)
     assert prepared.headers["host"] == "127.0.0.1:9"  # the signer sets it
     sent = Headers(raw=[(name.lower().encode(), value.encode()) for name, value in prepared.headers.items()])
-    params = verify_request(method="PUT", target="/20160918/volumeBackups/x?a=b+c", headers=sent, body=body,
-                            resolve=lambda p: rsa_key.public_key(), now=time.time())
+    params = verify_request(
+        method="PUT",
+        target="/20160918/volumeBackups/x?a=b+c",
+        headers=sent,
+        body=body,
+        resolve=lambda p: rsa_key.public_key(),
+        now=time.time(),
+    )
     assert params.tenancy == oci_config["tenancy"]
 
 
@@ -175,14 +239,18 @@ def test_verify_signature(rsa_key: rsa.RSAPrivateKey) -> None:
 
 # -- the other checks -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("method", "signed", "missing"), [
-    ("GET", ("date", "(request-target)", "host"), None),
-    ("DELETE", ("x-date", "(request-target)", "host"), None),
-    ("GET", ("(request-target)", "host"), "date or x-date"),
-    ("GET", ("date", "host"), "(request-target)"),
-    ("POST", ("date", "(request-target)", "host", "content-type", "content-length"), "x-content-sha256"),
-    ("PUT", ("date", "(request-target)", "host", "x-content-sha256", "content-length"), "content-type"),
-])
+
+@pytest.mark.parametrize(
+    ("method", "signed", "missing"),
+    [
+        ("GET", ("date", "(request-target)", "host"), None),
+        ("DELETE", ("x-date", "(request-target)", "host"), None),
+        ("GET", ("(request-target)", "host"), "date or x-date"),
+        ("GET", ("date", "host"), "(request-target)"),
+        ("POST", ("date", "(request-target)", "host", "content-type", "content-length"), "x-content-sha256"),
+        ("PUT", ("date", "(request-target)", "host", "x-content-sha256", "content-length"), "content-type"),
+    ],
+)
 def test_required_signed_headers(method: str, signed: tuple[str, ...], missing: str | None) -> None:
     if missing is None:
         check_signed_list(method, signed)

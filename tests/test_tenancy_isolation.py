@@ -10,8 +10,8 @@ from typing import Any
 import oci
 import pytest
 import requests
-
 from conftest import TENANCY, make_client
+
 from mockoci.server import MockOCIServer
 
 OTHER_TENANCY = "ocid1.tenancy.oc1..aaaaaaaaisolatedtenancy"
@@ -26,10 +26,14 @@ def client_for(verify_server: MockOCIServer, oci_config: dict[str, Any]) -> Call
 
 def test_another_tenancy_cannot_see_a_backup(client_for: Callable[[str], Any]) -> None:
     mine, theirs = client_for(TENANCY), client_for(OTHER_TENANCY)
-    backup = mine.create_volume_backup(Details(volume_id="ocid1.volume.oc1.iad.mine", display_name="mine")).data
+    backup = mine.create_volume_backup(
+        Details(volume_id="ocid1.volume.oc1.iad.mine", display_name="mine")
+    ).data
     for call in (
         lambda: theirs.get_volume_backup(backup.id),
-        lambda: theirs.update_volume_backup(backup.id, oci.core.models.UpdateVolumeBackupDetails(display_name="x")),
+        lambda: theirs.update_volume_backup(
+            backup.id, oci.core.models.UpdateVolumeBackupDetails(display_name="x")
+        ),
         lambda: theirs.delete_volume_backup(backup.id),
     ):
         with pytest.raises(oci.exceptions.ServiceError) as raised:
@@ -54,9 +58,13 @@ def test_two_tenancies_at_once_never_see_each_other(client_for: Callable[[str], 
             client = client_for(tenancy)
             start.wait()
             for index in range(8):
-                details = Details(volume_id=f"ocid1.volume.oc1.iad.{index}", display_name=f"{tenancy[-8:]}-{index}")
+                details = Details(
+                    volume_id=f"ocid1.volume.oc1.iad.{index}", display_name=f"{tenancy[-8:]}-{index}"
+                )
                 created[tenancy].add(client.create_volume_backup(details).data.id)
-                listed = oci.pagination.list_call_get_all_results(client.list_volume_backups, tenancy, limit=3).data
+                listed = oci.pagination.list_call_get_all_results(
+                    client.list_volume_backups, tenancy, limit=3
+                ).data
                 seen[tenancy].append({item.id for item in listed})
         except BaseException as exc:  # reported below, in the test's thread
             failures.append(exc)
@@ -74,8 +82,9 @@ def test_two_tenancies_at_once_never_see_each_other(client_for: Callable[[str], 
     assert not created[TENANCY] & created[OTHER_TENANCY]
 
 
-def test_resetting_one_tenancy_keeps_the_other(verify_server: MockOCIServer,
-                                               client_for: Callable[[str], Any]) -> None:
+def test_resetting_one_tenancy_keeps_the_other(
+    verify_server: MockOCIServer, client_for: Callable[[str], Any]
+) -> None:
     mine, theirs = client_for(TENANCY), client_for(OTHER_TENANCY)
     kept = theirs.create_volume_backup(Details(volume_id="ocid1.volume.oc1.iad.kept")).data
     mine.create_volume_backup(Details(volume_id="ocid1.volume.oc1.iad.gone"))
