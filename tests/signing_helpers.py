@@ -8,7 +8,6 @@ import email.utils
 import hashlib
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
@@ -136,10 +135,3 @@ class SignedRequest:
         with requests.Session() as session:
             return session.send(prepared, timeout=10)
 
-
-def asgi_headers(request: SignedRequest) -> list[tuple[bytes, bytes]]:
-    return [(name.encode(), value.encode()) for name, value in request.headers.items()]
-
-
-def summary(response: Any) -> tuple[int, Any]:
-    return response.status_code, response.json()

@@ -553,7 +553,7 @@ def test_registering_something_else_is_invalid(body: bytes, verify_server: MockO
     assert_oci_error(response, 400, "InvalidParameter")
 
 
-def test_reset_keeps_the_keys(verify_server: MockOCIServer, client_factory: Any = None) -> None:
+def test_reset_keeps_the_keys(verify_server: MockOCIServer) -> None:
     before = requests.get(verify_server.url + "/_mockoci/keys", timeout=10).json()
     assert requests.post(verify_server.url + "/_mockoci/reset", timeout=10).status_code == 204
     assert requests.get(verify_server.url + "/_mockoci/keys", timeout=10).json() == before != []
