@@ -10,9 +10,10 @@ from . import __version__, handlers
 from .clock import Clock
 from .factories import Factory
 from .fixtures import load_fixtures
+from .keys import registry_from
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
-from .routes import admin, volume_backups
+from .routes import admin, keys, volume_backups
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -48,8 +49,10 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.state.settings = settings
     app.state.store = store or build_store(settings)
     app.state.page_tokens = PageTokens(secrets.token_bytes(32))
+    app.state.keys = registry_from(settings.public_key, settings.keys_dir)
     app.include_router(volume_backups.router)
     app.include_router(admin.router)
+    app.include_router(keys.router)
     handlers.install(app)
-    app.add_middleware(OCIRequestMiddleware, auth=settings.auth)
+    app.add_middleware(OCIRequestMiddleware, auth=settings.auth, keys=app.state.keys)
     return app
