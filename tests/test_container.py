@@ -77,7 +77,7 @@ class Container:
 def engine() -> Engine:
     script = engine_script()
     if script is None:
-        pytest.skip("no container engine: ../shared/container/engine.sh is missing and MOCKOCI_ENGINE unset")
+        pytest.skip("no container engine: no ../shared/container/engine.sh, MOCKOCI_ENGINE names no file")
     engine = Engine(script)
     base = engine("base", timeout=900, check=False)
     if base.returncode != 0 or shutil.which("podman") is None:
