@@ -15,7 +15,6 @@ RUN python3 -m venv /opt/mockoci \
  && /opt/mockoci/bin/pip install --no-cache-dir --only-binary=:all: . \
  && /opt/mockoci/bin/pip uninstall -y -q pip setuptools
 
-ARG BASE_IMAGE=python:3.12-slim
 FROM ${BASE_IMAGE}
 
 RUN groupadd --gid 10001 mockoci \
