@@ -23,12 +23,11 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .handlers import REQUEST_ID_KEY
-from .middleware import TENANCY_KEY
+from .middleware import AUTH_FAILURE_KEY, TENANCY_KEY
 from .models import format_datetime
 from .operations import OPERATION_KEY, is_admin_path, operation_of
 from .settings import RequestLog
 
-AUTH_FAILURE_KEY = "mockoci.auth_failure"
 FAULT_KEY = "mockoci.fault"
 JOURNALED_HEADERS = ("opc-request-id", "if-match", "opc-retry-token", "opc-client-retries")
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -53,6 +52,7 @@ class JournalEntry:
     tenancy: str | None = None
     error_code: str | None = None
     auth_failure: str | None = None
+    signing_string: str | None = None
     fault: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -67,6 +67,7 @@ class JournalEntry:
             "status": self.status,
             "errorCode": self.error_code,
             "authFailure": self.auth_failure,
+            "signingString": self.signing_string,
             "fault": self.fault,
             "opcRequestId": self.opc_request_id,
             "tenancy": self.tenancy,
@@ -150,7 +151,7 @@ class JournalMiddleware:
     ) -> JournalEntry:
         headers = Headers(scope=scope)
         error_code, error_message = _error_of(error_body) if status >= 400 else (None, None)
-        auth_failure = scope.get(AUTH_FAILURE_KEY)
+        auth_failure, signing_string = _auth_failure(scope.get(AUTH_FAILURE_KEY))
         if auth_failure is None and status == 401:
             auth_failure = error_message
         scope_request_id = scope.get(REQUEST_ID_KEY)
@@ -167,7 +168,8 @@ class JournalMiddleware:
             operation=scope.get(OPERATION_KEY),
             tenancy=scope.get(TENANCY_KEY),
             error_code=error_code,
-            auth_failure=str(auth_failure) if auth_failure is not None else None,
+            auth_failure=auth_failure,
+            signing_string=signing_string,
             fault=scope.get(FAULT_KEY),
         )
 
@@ -192,6 +194,18 @@ class JournalMiddleware:
             stream = sys.stdout if self.request_log == "stdout" else sys.stderr
             stream.write(line + "\n")
             stream.flush()
+
+
+def _auth_failure(recorded: Any) -> tuple[str | None, str | None]:
+    """The reason and server-side signing string the signature check recorded, if it rejected the request."""
+    if recorded is None:
+        return None, None
+    if isinstance(recorded, dict):
+        reason, signing_string = recorded.get("reason"), recorded.get("signing_string")
+        return (str(reason) if reason is not None else None), (
+            str(signing_string) if signing_string is not None else None
+        )
+    return str(recorded), None
 
 
 def _error_of(body: bytes) -> tuple[str | None, str | None]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import os
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -22,7 +22,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(12000, ge=0, le=65535)
     region: str = Field("us-ashburn-1", description="The region this server pretends to be (shapes new OCIDs).")
-    auth: AuthMode = Field("presence", description="off: no check; presence: signature headers must be there.")
+    auth: AuthMode = Field(
+        "presence",
+        description="off: no check; presence: signature headers must be there; "
+        "verify: signatures are checked against the registered public keys.",
+    )
+    public_key: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Public keys (PEM) accepted in verify mode (env: separated by ':')."
+    )
+    keys_dir: Path | None = Field(
+        None, description="A folder whose *.pem public keys are accepted in verify mode."
+    )
     lifecycle_delay: float = Field(
         0.5, ge=0, description="Seconds a new backup takes to become AVAILABLE and a deleted one TERMINATED."
     )
@@ -49,7 +59,7 @@ class Settings(BaseSettings):
         "off", description="Where one JSON line per request goes, besides the `mockoci.requests` logger."
     )
 
-    @field_validator("fixtures", mode="before")
+    @field_validator("fixtures", "public_key", mode="before")
     @classmethod
     def _split_path_list(cls, value: object) -> object:
         if isinstance(value, str):

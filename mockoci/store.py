@@ -218,7 +218,7 @@ class VolumeBackupStore:
                 is_retention_lock_enabled=details.is_retention_lock_enabled,
                 is_indefinite_retention_enabled=details.is_indefinite_retention_enabled,
             )
-            stored = self._put(partition, backup)
+            self._put(partition, backup)
             self._schedule_creation(tenancy, backup.id, "REQUEST_RECEIVED")
             self._remember(partition, retry_token, fingerprint, backup.id)
             self._advance(tenancy)
@@ -455,8 +455,9 @@ class VolumeBackupStore:
         return stored
 
     def _advance(self, tenancy: str) -> Partition:
+        partition = self._partition(tenancy)
         self._apply_due()
-        return self._partition(tenancy)
+        return partition
 
     def _apply_due(self) -> None:
         now = self.clock.time()

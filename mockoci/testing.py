@@ -30,15 +30,20 @@ class AdminClient:
         self.timeout = timeout
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None,
+        content_type: str = "application/json",
     ) -> Any:
-        """Sends one admin request; returns the decoded JSON answer (None for an empty one)."""
+        """Sends one admin request (a `bytes` body as it is, anything else as JSON); returns the decoded JSON
+        answer (None for an empty one)."""
         query = {name: value for name, value in (params or {}).items() if value is not None}
         url = self.url + ADMIN + path + ("?" + urllib.parse.urlencode(query) if query else "")
-        data = json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None)
+        if isinstance(body, bytes):
+            data: bytes | None = body
+        else:
+            data = json.dumps(body).encode() if body is not None else (b"" if method in ("POST", "PUT") else None)
         request = urllib.request.Request(url, data=data, method=method)
         if data is not None:
-            request.add_header("content-type", "application/json")
+            request.add_header("content-type", content_type)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = response.read()
@@ -172,10 +177,12 @@ class MockOCI:
 
     # keys
     def register_key(self, public_key_pem: str, user: str) -> bool:
-        """Registers an API signing key with the server; False if the server has no key registry."""
+        """Registers a public API signing key for this tenancy and `user` (`POST /_mockoci/keys`, which
+        `--auth verify` checks signatures against); False if the server keeps no keys."""
         try:
             self.admin.request(
-                "POST", "/keys", body={"publicKey": public_key_pem, "tenancyId": self.tenancy, "userId": user}
+                "POST", "/keys", params={"tenancy": self.tenancy, "user": user},
+                body=public_key_pem.encode(), content_type="application/x-pem-file",
             )
         except MockOCIAdminError as exc:
             if exc.status in (404, 405):

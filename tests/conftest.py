@@ -133,6 +133,27 @@ def assert_oci_error(response: Any, status: int, code: str) -> dict[str, Any]:
     return body
 
 
+@pytest.fixture(scope="session")
+def public_key_file(rsa_key: rsa.RSAPrivateKey, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session key's public half, as `oci_api_key_public.pem`."""
+    path = tmp_path_factory.mktemp("keys") / "oci_api_key_public.pem"
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    path.write_bytes(rsa_key.public_key().public_bytes(serialization.Encoding.PEM, spki))
+    return path
+
+
+@pytest.fixture(scope="session")
+def verify_instance(start_server: Callable[..., MockOCIServer], public_key_file: Path) -> MockOCIServer:
+    """A server in `--auth verify` mode that accepts the session key (`--public-key`) for any tenancy."""
+    return start_server(auth="verify", public_key=[public_key_file], lifecycle_delay=0, seed=11)
+
+
+@pytest.fixture
+def verify_server(verify_instance: MockOCIServer) -> MockOCIServer:
+    verify_instance.store.reset()
+    return verify_instance
+
+
 @pytest.fixture
 def mock(server: MockOCIServer) -> Iterator[MockOCI]:
     """The admin API of `server`, acting on TENANCY; the whole server (journal and faults too) is reset before

@@ -130,3 +130,25 @@ def test_cli_options_reach_the_settings() -> None:
     args.pop("command")
     settings = Settings(**args)
     assert (settings.request_log, settings.lifecycle_mode, settings.journal_size) == ("stdout", "manual", 5)
+
+
+def test_a_failed_verification_records_its_reason_and_signing_string(
+    verify_server: MockOCIServer, rsa_key: Any, oci_config: dict[str, Any]
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    AdminClient(verify_server.url).request("POST", "/reset")
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # signs under the known key's id
+    pem = stranger.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+    client = make_client({**oci_config, "key_content": pem}, verify_server.url)
+    with pytest.raises(oci.exceptions.ServiceError) as error:
+        client.list_volume_backups(compartment_id=TENANCY)
+    assert error.value.status == 401
+    [entry] = AdminClient(verify_server.url).request("GET", "/journal")
+    assert (entry["status"], entry["errorCode"]) == (401, "NotAuthenticated")
+    assert "signature" in entry["authFailure"] and entry["authFailure"] != error.value.message
+    assert f"(request-target): get /20160918/volumeBackups?compartmentId={TENANCY}" in entry["signingString"]
+    AdminClient(verify_server.url).request("POST", "/reset")

@@ -56,6 +56,30 @@ def test_example_suite_passes_against_a_running_server(
     ]
 
 
+def test_example_suite_passes_with_signature_verification(pytester: pytest.Pytester) -> None:
+    # The plugin registers its key (POST /_mockoci/keys); a verifying server then accepts every request.
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def mockoci_settings():
+            return {"auth": "verify"}
+        """
+    )
+    pytester.makepyfile(**{name.removesuffix(".py"): code for name, code in example_suite().items()})
+    pytester.makepyfile(
+        test_verified="""
+        def test_keys_are_registered_and_checked(mockoci_server, mockoci, mockoci_blockstorage_client):
+            assert mockoci_server.server.settings.auth == "verify"
+            mockoci_blockstorage_client.list_volume_backups(compartment_id=mockoci.tenancy)
+            [entry] = mockoci.journal()
+            assert entry["status"] == 200 and entry["authFailure"] is None
+        """
+    )
+    pytester.runpytest_inprocess().assert_outcomes(passed=8)
+
+
 def test_mockoci_url_comes_from_the_environment(
     pytester: pytest.Pytester, start_server: Callable[..., MockOCIServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -102,6 +102,7 @@ class JournalEntryView(AdminModel):
     status: int
     errorCode: str | None
     authFailure: str | None
+    signingString: str | None = Field(description="What the server signed, when a signature did not verify.")
     fault: str | None
     opcRequestId: str | None
     tenancy: str | None
