@@ -10,6 +10,7 @@ from . import __version__, handlers
 from .clock import Clock
 from .factories import Factory
 from .fixtures import load_fixtures
+from .limits import RequestLimitsMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .routes import admin, volume_backups
@@ -51,5 +52,10 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.include_router(volume_backups.router)
     app.include_router(admin.router)
     handlers.install(app)
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(OCIRequestMiddleware, auth=settings.auth)
     return app

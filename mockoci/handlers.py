@@ -18,7 +18,7 @@ from . import errors
 logger = logging.getLogger("mockoci")
 REQUEST_ID_KEY = "mockoci.request_id"
 _STATUS_ERRORS: dict[int, type[errors.OCIError]] = {
-    400: errors.InvalidParameter,
+    400: errors.CannotParseRequest,  # FastAPI raises it for a body it cannot decode (bad UTF-8, too deep)
     404: errors.NotFound,
     405: errors.MethodNotAllowed,
     413: errors.PayloadTooLarge,
@@ -58,6 +58,8 @@ def validation_error(details: Sequence[Any]) -> errors.OCIError:
         if kind == "missing":
             return errors.CannotParseRequest("The request body is missing.")
         return errors.CannotParseRequest("The request body must be a JSON object.")
+    if where == "path":
+        return errors.InvalidPathParameter(f"Invalid {name}: it is not an OCID.")
     if kind == "missing":
         return errors.MissingParameter(f"Missing required parameter: {name}.")
     if kind == "extra_forbidden":

@@ -446,4 +446,7 @@ def _retention_expiry(start: datetime, retention: RetentionDuration | None) -> d
     if retention is None:
         return None
     days = retention.retention_time_amount * (365 if retention.retention_time_unit == "YEARS" else 1)
-    return start + timedelta(days=days)
+    try:
+        return start + timedelta(days=days)
+    except OverflowError as exc:
+        raise errors.InvalidParameter("Invalid retentionPeriod: it ends after the year 9999.") from exc
