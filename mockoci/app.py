@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -13,6 +15,7 @@ from .fixtures import load_fixtures
 from .limits import RequestLimitsMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
+from .persistence import StateKeeper, read_state_file
 from .routes import admin, volume_backups
 from .settings import Settings
 from .store import VolumeBackupStore
@@ -26,13 +29,34 @@ def build_store(settings: Settings) -> VolumeBackupStore:
         terminated_retention=settings.terminated_retention,
         retry_token_ttl=settings.retry_token_ttl,
         default_compartment_id=settings.default_compartment_id,
+        max_retry_tokens=settings.max_retry_tokens,
+        max_terminated_backups=settings.max_terminated_backups,
         factory=Factory(settings.seed),
         clock=Clock(),
     )
     if settings.fixtures:
         fixtures = load_fixtures(settings.fixtures)
         store.set_baseline(fixtures.backups, fixtures.volumes)
+    if settings.state_file is not None:
+        state = read_state_file(settings.state_file)  # raises StateFileError: the server must not start
+        if state is not None:
+            store.import_state(state)
     return store
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """With a state file: save it every `state_interval` seconds and once more at shutdown."""
+    settings: Settings = app.state.settings
+    if settings.state_file is None:
+        yield
+        return
+    keeper = StateKeeper(app.state.store, settings.state_file, settings.state_interval)
+    keeper.start()
+    try:
+        yield
+    finally:
+        keeper.stop()
 
 
 def create_app(settings: Settings | None = None, store: VolumeBackupStore | None = None) -> FastAPI:
@@ -45,6 +69,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         docs_url="/_mockoci/docs",
         redoc_url=None,
         openapi_url="/_mockoci/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.store = store or build_store(settings)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .fixtures import FixtureError
+from .persistence import StateFileError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="fixture file or folder to load at start (repeatable)")
     serve.add_argument("--default-compartment-id", metavar="OCID",
                        help="compartment of backups of unknown volumes (default: the caller's tenancy)")
+    serve.add_argument("--state-file", type=Path, metavar="PATH",
+                       help="keep state in this file: loaded at start, saved periodically and at shutdown")
+    serve.add_argument("--state-interval", type=float, metavar="SECONDS",
+                       help="time between saves of the state file (default 30)")
     serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
     return parser
 
@@ -55,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FixtureError as exc:
         print(f"mockoci: cannot load fixtures: {exc}", file=sys.stderr)
         return 2
+    except StateFileError as exc:
+        print(f"mockoci: cannot load the state file (it is left as it is): {exc}", file=sys.stderr)
+        return 2
     print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {settings.auth})",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="off")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
     return 0

@@ -47,10 +47,13 @@ class RequestLimitsMiddleware:
     """Refuses, with OCI's error body, requests that no OCI operation accepts:
 
     - a header block over `max_header_bytes`: 431 RequestHeaderFieldsTooLarge;
+
+    and on OCI paths (mockoci's own API under /_mockoci/ is trusted and exempt):
+
     - a body over `max_body_bytes`: 413 PayloadTooLarge, before the whole body is read;
-    - a non-empty body on an OCI path that is not declared JSON: 415 UnsupportedMediaType;
-    - a query parameter repeated on an OCI path (every one is single-valued): 400 InvalidParameter;
-    - an encoded `/` (`%2F`) inside an OCI path, which no OCID holds: 404 NotAuthorizedOrNotFound.
+    - a non-empty body that is not declared JSON: 415 UnsupportedMediaType;
+    - a query parameter given twice (every OCI parameter is single-valued): 400 InvalidParameter;
+    - an encoded `/` (`%2F`) in the path, which no OCID holds: 404 NotAuthorizedOrNotFound.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
@@ -63,6 +66,10 @@ class RequestLimitsMiddleware:
             await self.app(scope, receive, send)
             return
         error = self._check_head(scope)
+        if error is None and not scope["path"].startswith(OCI_PREFIX):
+            await self.app(scope, receive, send)  # mockoci's own API: trusted, its state imports may be large
+            return
+        body = b""
         if error is None:
             body, error = await self._read_body(scope, receive)
         if error is not None:
@@ -78,12 +85,11 @@ class RequestLimitsMiddleware:
             return errors.RequestHeaderFieldsTooLarge(
                 f"The request headers are larger than {self.max_header_bytes} bytes."
             )
-        headers = Headers(scope=scope)
-        length = headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body_bytes:
-            return self._too_large()
         if not scope["path"].startswith(OCI_PREFIX):
             return None
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            return self._too_large()
         raw_path: bytes = scope.get("raw_path") or b""
         if b"%2f" in raw_path.lower():
             return errors.NotAuthorizedOrNotFound()
@@ -111,7 +117,7 @@ class RequestLimitsMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         content_type = Headers(scope=scope).get("content-type", "")
-        if body and scope["path"].startswith(OCI_PREFIX) and not is_json_media_type(content_type):
+        if body and not is_json_media_type(content_type):
             declared = content_type or "untyped"
             return body, errors.UnsupportedMediaType(
                 f"The request body must be JSON (Content-Type: application/json), not {declared}."
