@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, handlers
+from . import __version__, handlers, openapi
 from .clock import Clock
 from .factories import Factory
 from .fixtures import load_fixtures
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.include_router(volume_backups.router)
     app.include_router(admin.router)
     handlers.install(app)
+    openapi.install(app)
     app.add_middleware(
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import logging
 import uuid
 from collections.abc import Sequence
@@ -84,9 +85,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     error = error_class()
     if error_class is errors.InternalServerError:
         error.message = str(exc.detail)
-    response = error_response(error, request_id_of(request), dict(exc.headers or {}))
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    if exc.status_code == 405:
+        headers["allow"] = ", ".join(allowed_methods(request))
+    response = error_response(error, request_id_of(request), headers)
     response.status_code = exc.status_code
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document lists at this request's path (Starlette names only one route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

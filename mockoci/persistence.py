@@ -15,14 +15,43 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .fixtures import FixtureError, parse_document
+from .models import VolumeBackup
 from .store import TenancyState, VolumeBackupStore
 
 FORMAT = "mockoci-state"
 VERSION = 1
 logger = logging.getLogger("mockoci")
+
+
+class VolumeRecord(BaseModel):
+    """A volume the store knows: where its backups go and how big they are."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str
+    compartmentId: str
+    sizeInGBs: int
+
+
+class TenancyDocument(BaseModel):
+    """One tenancy's state: the fixture format."""
+
+    model_config = ConfigDict(extra="forbid")
+    volumeBackups: list[VolumeBackup] = Field(default_factory=list)
+    volumes: list[VolumeRecord] = Field(default_factory=list)
+
+
+class StateDocument(BaseModel):
+    """The whole state, as GET /_mockoci/state gives it and PUT /_mockoci/state and --state-file take it."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["mockoci-state"]
+    version: Literal[1]
+    tenancies: dict[str, TenancyDocument]
 
 
 class StateFileError(ValueError):
@@ -59,10 +88,8 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
             parsed = parse_document(held, f"{source}: tenancy {tenancy}")
         except FixtureError as exc:
             raise StateFileError(str(exc)) from exc
-        ids = [backup.id for backup in parsed.backups]
-        if len(ids) != len(set(ids)):
-            raise StateFileError(f"{source}: tenancy {tenancy}: a volume backup id appears twice")
-        state[tenancy] = TenancyState(parsed.backups, parsed.volumes)
+        unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
+        state[tenancy] = TenancyState(list(unique.values()), parsed.volumes)
     return state
 
 

@@ -284,3 +284,20 @@ def test_garbage_and_half_requests_leave_the_server_serving(open_server: MockOCI
         assert http_get(open_server, "/_mockoci/health") == (200, {"status": "ok"})
     finally:
         half.close()
+
+
+def test_method_not_allowed_names_every_allowed_method(raw: Raw) -> None:
+    response = raw("PATCH", f"{BASE}/x", body=b"{}")
+    assert_oci_error(response, 405, "MethodNotAllowed")
+    assert response.headers["allow"] == "DELETE, GET, PUT"
+    assert raw("DELETE", BASE).headers["allow"] == "GET, POST"
+
+
+def test_retention_past_the_year_9999_ends_with_the_calendar(raw: Raw, backup: dict[str, Any]) -> None:
+    body = b'{"retentionPeriod": {"retentionTimeUnit": "YEARS", "retentionTimeAmount": 2147483647}}'
+    response = raw("PUT", f"{BASE}/{backup['id']}", body=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["timeRetentionExpiresAt"] == "9999-12-31T23:59:59.999Z"
+    body = b'{"retentionPeriod": {"retentionTimeUnit": "DAYS", "retentionTimeAmount": 30.0}}'
+    updated = raw("PUT", f"{BASE}/{backup['id']}", body=body).json()
+    assert updated["retentionPeriod"]["retentionTimeAmount"] == 30

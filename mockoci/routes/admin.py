@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from .. import errors
 from ..deps import StoreDep
-from ..persistence import StateFileError, parse_state, state_document
+from ..persistence import StateDocument, StateFileError, parse_state, state_document
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
-STATE_EXAMPLE = {"format": "mockoci-state", "version": 1, "tenancies": {"ocid1.tenancy.oc1..aaaa": {
-    "volumeBackups": [], "volumes": []}}}
-
-
 @router.get("/health")
 async def health() -> dict[str, str]:
     """Answers 200 when the server is ready."""
@@ -32,7 +28,7 @@ async def reset(
     return Response(status_code=204)
 
 
-@router.get("/state", responses={200: {"content": {"application/json": {"example": STATE_EXAMPLE}}}})
+@router.get("/state", response_model=StateDocument)
 async def export_state(store: StoreDep) -> dict[str, Any]:
     """The whole state (every tenancy's backups and volumes), in the form `PUT /_mockoci/state` takes back."""
     return state_document(store)
@@ -41,12 +37,11 @@ async def export_state(store: StoreDep) -> dict[str, Any]:
 @router.put("/state", status_code=204, response_class=Response)
 async def import_state(
     store: StoreDep,
-    document: Annotated[dict[str, Any], Body(description="A document from GET /_mockoci/state.",
-                                             examples=[STATE_EXAMPLE])],
+    document: StateDocument,
 ) -> Response:
     """Replaces the whole state with a document from `GET /_mockoci/state`; a bad one changes nothing."""
     try:
-        state = parse_state(document, "state document")
+        state = parse_state(document.model_dump(mode="json", by_alias=True), "state document")
     except StateFileError as exc:
         raise errors.InvalidParameter(str(exc)) from exc
     store.import_state(state)
