@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 LifecycleState = Literal["CREATING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "REQUEST_RECEIVED"]
-LIFECYCLE_STATES: tuple[str, ...] = LifecycleState.__args__
+LIFECYCLE_STATES: tuple[str, ...] = get_args(LifecycleState)
 BackupType = Literal["FULL", "INCREMENTAL"]
 SourceType = Literal["MANUAL", "SCHEDULED"]
 SortBy = Literal["TIMECREATED", "DISPLAYNAME"]

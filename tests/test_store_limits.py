@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mockoci.clock import Clock
 from mockoci.models import CreateVolumeBackupDetails
+from mockoci.server import MockOCIServer
 from mockoci.store import ListQuery, VolumeBackupStore
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaalimits"
@@ -65,3 +66,15 @@ def test_retention_still_forgets_terminated_backups_under_the_cap() -> None:
     clock.advance(61)
     assert names(store) == []
     assert store.counts()["terminated"] == 0
+
+
+def test_stats_endpoint_reports_the_counts(server: MockOCIServer) -> None:
+    import requests
+
+    store = server.store
+    for i in range(3):
+        create(store, f"s{i}", token=f"stats{i}")
+    answer = requests.get(server.url + "/_mockoci/stats", timeout=10)
+    assert answer.status_code == 200
+    expected = {"tenancies": 1, "backups": 3, "terminated": 0, "retry_tokens": 3, "transitions": 0}
+    assert answer.json() == expected

@@ -18,6 +18,12 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@router.get("/stats")
+async def stats(store: StoreDep) -> dict[str, int]:
+    """How much the store holds: tenancies, backups, TERMINATED ones, retry tokens, pending transitions."""
+    return store.counts()
+
+
 @router.post("/reset", status_code=204, response_class=Response)
 async def reset(
     store: StoreDep,
