@@ -21,6 +21,7 @@ from mockoci import persistence
 from mockoci.models import CreateVolumeBackupDetails
 from mockoci.persistence import StateFileError, parse_state, read_state_file, state_document, write_state_file
 from mockoci.server import MockOCIServer
+from mockoci.settings import Settings
 from mockoci.store import DEFAULT_TENANCY, VolumeBackupStore
 
 BASE = "/20160918/volumeBackups"
@@ -229,3 +230,17 @@ def test_a_corrupt_or_foreign_state_file_stops_start_up(tmp_path: Path, content:
     assert result.returncode == 2
     assert "cannot load the state file" in result.stderr and str(path) in result.stderr
     assert path.read_bytes() == content
+
+
+def test_an_in_process_server_saves_at_stop(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    settings = Settings(port=0, auth="off", lifecycle_delay=0, state_file=path, state_interval=3600)
+    with MockOCIServer(settings) as server:
+        answer = requests.post(server.url + BASE, json={"volumeId": "ocid1.volume.oc1..v"}, timeout=10)
+        created = answer.json()
+        assert not path.exists()  # no save yet: the interval is an hour
+    loaded = read_state_file(path)
+    assert loaded is not None
+    assert [backup.id for backup in loaded[DEFAULT_TENANCY].backups] == [created["id"]]
+    with MockOCIServer(settings) as again:
+        assert requests.get(f"{again.url}{BASE}/{created['id']}", timeout=10).json() == created

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockoci import errors
 from mockoci.clock import Clock
 from mockoci.models import CreateVolumeBackupDetails, UpdateVolumeBackupDetails, VolumeBackup
-from mockoci.store import ListQuery, StoredBackup, VolumeBackupStore
+from mockoci.server import MockOCIServer
+from mockoci.store import DEFAULT_TENANCY, ListQuery, StoredBackup, VolumeBackupStore
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaaproperties"
 VOLUMES = ["ocid1.volume.oc1..a", "ocid1.volume.oc1..b"]
@@ -127,3 +131,83 @@ def test_a_backups_etags_never_repeat(history: list[tuple[Any, Any, Any]], delay
     for versions in etags.values():
         distinct = [etag for i, etag in enumerate(versions) if i == 0 or etag != versions[i - 1]]
         assert len(distinct) == len(set(distinct)), versions
+
+
+# -- the same property over HTTP, page tokens and all ------------------------------------------------------
+
+BASE = "/20160918/volumeBackups"
+wire_queries = st.fixed_dictionaries(
+    {"compartmentId": st.just(DEFAULT_TENANCY)},
+    optional={
+        "volumeId": st.sampled_from(VOLUMES),
+        "displayName": st.sampled_from(NAMES),
+        "lifecycleState": st.sampled_from([*STATES, "available", "terminated"]),
+        "sortBy": st.sampled_from(["TIMECREATED", "DISPLAYNAME"]),
+        "sortOrder": st.sampled_from(["ASC", "DESC"]),
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def http(start_server: Callable[..., MockOCIServer]) -> Iterator[Wire]:
+    server = start_server(auth="off", lifecycle_delay=0)
+    with requests.Session() as session:
+        yield Wire(server.url, session)
+
+
+class Wire:
+    """A session bound to one server, so a test can say `http.get(path)`."""
+
+    def __init__(self, url: str, session: requests.Session) -> None:
+        self.url, self.session = url, session
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(self.url + path, timeout=10, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.post(self.url + path, timeout=10, **kwargs)
+
+    def delete(self, path: str) -> requests.Response:
+        return self.session.delete(self.url + path, timeout=10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    names=st.lists(st.tuples(st.sampled_from(VOLUMES), st.sampled_from(NAMES)), max_size=25),
+    deleted=st.sets(st.integers(0, 24)),
+    query=wire_queries,
+    limits=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+)
+def test_paging_over_http_matches_one_big_page(
+    http: Wire,
+    names: list[tuple[str, str]], deleted: set[int], query: dict[str, str], limits: list[int]
+) -> None:
+    """Following opc-next-page with any limits (changing from page to page) gives the one-page answer."""
+    http.post("/_mockoci/reset")
+    ids = []
+    for volume, name in names:
+        created = http.post(BASE, json={"volumeId": volume, "displayName": name})
+        assert created.status_code == 200, created.text
+        ids.append(created.json()["id"])
+    for index in sorted(deleted):
+        if index < len(ids):
+            assert http.delete(f"{BASE}/{ids[index]}").status_code == 204
+    whole = http.get(BASE, params={**query, "limit": 1000})
+    assert whole.status_code == 200 and "opc-next-page" not in whole.headers
+    paged: list[dict[str, Any]] = []
+    page: str | None = None
+    for turn in range(200):
+        params = {**query, "limit": limits[turn % len(limits)], **({"page": page} if page else {})}
+        answer = http.get(BASE, params=params)
+        assert answer.status_code == 200, answer.text
+        assert len(answer.json()) <= params["limit"]
+        paged.extend(answer.json())
+        page = answer.headers.get("opc-next-page")
+        if page is None:
+            break
+    assert [b["id"] for b in paged] == [b["id"] for b in whole.json()]
+    assert len({b["id"] for b in paged}) == len(paged)
+    by_name = query.get("sortBy") == "DISPLAYNAME"
+    descending = query.get("sortOrder", "ASC" if by_name else "DESC") == "DESC"
+    keys = [b["displayName" if by_name else "timeCreated"] for b in paged]
+    assert keys == sorted(keys, reverse=descending)
