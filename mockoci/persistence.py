@@ -95,6 +95,8 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
 
 def read_state_file(path: Path) -> dict[str, TenancyState] | None:
     """The state in `path`, or None if there is no such file yet; raises StateFileError if it is unusable."""
+    if not path.parent.is_dir():
+        raise StateFileError(f"{path}: the folder {path.parent} does not exist, so the state cannot be saved")
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:

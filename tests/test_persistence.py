@@ -103,6 +103,11 @@ def test_a_missing_file_is_an_empty_start(tmp_path: Path) -> None:
     assert read_state_file(tmp_path / "none.json") is None
 
 
+def test_a_missing_folder_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(StateFileError, match="does not exist"):
+        read_state_file(tmp_path / "no" / "state.json")
+
+
 # -- the admin API --------------------------------------------------------------------------------------
 
 
