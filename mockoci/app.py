@@ -11,12 +11,15 @@ from fastapi import FastAPI
 from . import __version__, handlers, openapi
 from .clock import Clock
 from .factories import Factory
+from .faults import FaultMiddleware, FaultRules
 from .fixtures import load_fixtures
-from .limits import RequestLimitsMiddleware
+from .journal import Journal, JournalMiddleware
+from .keys import registry_from
+from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
-from .routes import admin, volume_backups
+from .routes import admin, keys, volume_backups
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -33,6 +36,7 @@ def build_store(settings: Settings) -> VolumeBackupStore:
         max_terminated_backups=settings.max_terminated_backups,
         factory=Factory(settings.seed),
         clock=Clock(),
+        lifecycle_mode=settings.lifecycle_mode,
     )
     if settings.fixtures:
         fixtures = load_fixtures(settings.fixtures)
@@ -74,14 +78,22 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.state.settings = settings
     app.state.store = store or build_store(settings)
     app.state.page_tokens = PageTokens(secrets.token_bytes(32))
+    app.state.keys = registry_from(settings.public_key, settings.keys_dir)
+    app.state.journal = Journal(settings.journal_size)
+    app.state.faults = FaultRules(settings.seed)
     app.include_router(volume_backups.router)
     app.include_router(admin.router)
+    app.include_router(keys.router)
     handlers.install(app)
     openapi.install(app)
+    app.add_middleware(RequestShapeMiddleware)
+    app.add_middleware(FaultMiddleware, rules=app.state.faults)  # inside: runs after the signature check
+    app.add_middleware(OCIRequestMiddleware, auth=settings.auth, keys=app.state.keys)
+    # outside the signature check, which reads the whole body: limits refuse a huge one before that
     app.add_middleware(
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
-    app.add_middleware(OCIRequestMiddleware, auth=settings.auth)
+    app.add_middleware(JournalMiddleware, journal=app.state.journal, request_log=settings.request_log)
     return app

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .fixtures import FixtureError
+from .keys import InvalidKey
 from .persistence import StateFileError
 
 
@@ -24,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default 12000)")
     serve.add_argument("--region", help="region the server pretends to be (default us-ashburn-1)")
     serve.add_argument("--auth", choices=["off", "presence", "verify"], help="signature check (default presence)")
+    serve.add_argument("--public-key", type=Path, action="append", metavar="PATH",
+                       help="public key (PEM) accepted in verify mode (repeatable)")
+    serve.add_argument("--keys-dir", type=Path, metavar="DIR",
+                       help="folder whose *.pem public keys are accepted in verify mode")
     serve.add_argument("--lifecycle-delay", type=float, metavar="SECONDS",
                        help="time a new backup takes to become AVAILABLE, a deleted one TERMINATED (default 0.5)")
     serve.add_argument("--terminated-retention", type=float, metavar="SECONDS",
@@ -40,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--state-interval", type=float, metavar="SECONDS",
                        help="time between saves of the state file (default 30)")
     serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--lifecycle-mode", choices=["immediate", "delay", "manual"],
+                       help="how backups progress: at once, after --lifecycle-delay, or only when a test says so "
+                            "(default delay)")
+    serve.add_argument("--journal-size", type=int, metavar="N", help="requests the journal keeps (default 1000)")
+    serve.add_argument("--request-log", choices=["off", "stdout", "stderr"],
+                       help="write one JSON line per request there (default off)")
     return parser
 
 
@@ -63,7 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StateFileError as exc:
         print(f"mockoci: cannot load the state file (it is left as it is): {exc}", file=sys.stderr)
         return 2
-    print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {settings.auth})",
+    except InvalidKey as exc:
+        print(f"mockoci: cannot load a public key: {exc}", file=sys.stderr)
+        return 2
+    auth: str = settings.auth
+    if auth == "verify":
+        auth += f", {len(app.state.keys)} public keys; register more with POST /_mockoci/keys"
+    print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {auth})",
           file=sys.stderr, flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
     return 0

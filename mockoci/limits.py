@@ -1,8 +1,8 @@
 """What a request may be before it is routed: header and body size, body media type, single-valued queries.
 
-A pure ASGI middleware. The body is read here, counted as it streams in, and handed on whole only when it
-fits: an oversized body is refused as soon as its `content-length` or its running count says so, without
-reading the rest.
+Two pure ASGI middlewares. The size limits come first: the body is read there, counted as it streams in, and
+handed on whole only when it fits, so an oversized body is refused as soon as its `content-length` or its
+running count says so, without reading the rest. The shape checks come after the signature check.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from . import errors
 from .handlers import REQUEST_ID_KEY, error_response, new_request_id
 
 OCI_PREFIX = "/20160918/"
+BODY_LENGTH_KEY = "mockoci.body_length"
 
 
 def is_json_media_type(content_type: str) -> bool:
@@ -44,16 +45,12 @@ def repeated_parameter(query_string: bytes) -> str | None:
 
 
 class RequestLimitsMiddleware:
-    """Refuses, with OCI's error body, requests that no OCI operation accepts:
+    """Refuses, with OCI's error body, requests too big to read; it sits outside the signature check, which
+    reads the whole body:
 
     - a header block over `max_header_bytes`: 431 RequestHeaderFieldsTooLarge;
-
-    and on OCI paths (mockoci's own API under /_mockoci/ is trusted and exempt):
-
-    - a body over `max_body_bytes`: 413 PayloadTooLarge, before the whole body is read;
-    - a non-empty body that is not declared JSON: 415 UnsupportedMediaType;
-    - a query parameter given twice (every OCI parameter is single-valued): 400 InvalidParameter;
-    - an encoded `/` (`%2F`) in the path, which no OCID holds: 404 NotAuthorizedOrNotFound.
+    - on OCI paths, a body over `max_body_bytes`: 413 PayloadTooLarge, before the whole body is read
+      (mockoci's own API under /_mockoci/ is trusted: its state imports may be larger).
     """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int) -> None:
@@ -65,43 +62,24 @@ class RequestLimitsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        error = self._check_head(scope)
-        if error is None and not scope["path"].startswith(OCI_PREFIX):
-            await self.app(scope, receive, send)  # mockoci's own API: trusted, its state imports may be large
+        if header_bytes(scope) > self.max_header_bytes:
+            message = f"The request headers are larger than {self.max_header_bytes} bytes."
+            await _refuse(errors.RequestHeaderFieldsTooLarge(message), scope, receive, send)
             return
-        body = b""
-        if error is None:
-            body, error = await self._read_body(scope, receive)
-        if error is not None:
-            request_id = scope.get(REQUEST_ID_KEY) or new_request_id()
-            headers = {"connection": "close"} if error.status == 413 else None
-            response = error_response(error, request_id, headers)
-            await response(scope, receive, send)
+        if not scope["path"].startswith(OCI_PREFIX):
+            await self.app(scope, receive, send)
             return
+        length = Headers(scope=scope).get("content-length", "")
+        body = None if length.isdigit() and int(length) > self.max_body_bytes else await self._read_body(receive)
+        if body is None:
+            too_large = errors.PayloadTooLarge(f"The request body is larger than {self.max_body_bytes} bytes.")
+            await _refuse(too_large, scope, receive, send, {"connection": "close"})
+            return
+        scope[BODY_LENGTH_KEY] = len(body)
         await self.app(scope, _replay(body, receive), send)
 
-    def _check_head(self, scope: Scope) -> errors.OCIError | None:
-        if header_bytes(scope) > self.max_header_bytes:
-            return errors.RequestHeaderFieldsTooLarge(
-                f"The request headers are larger than {self.max_header_bytes} bytes."
-            )
-        if not scope["path"].startswith(OCI_PREFIX):
-            return None
-        length = Headers(scope=scope).get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body_bytes:
-            return self._too_large()
-        raw_path: bytes = scope.get("raw_path") or b""
-        if b"%2f" in raw_path.lower():
-            return errors.NotAuthorizedOrNotFound()
-        name = repeated_parameter(scope.get("query_string", b""))
-        if name is not None:
-            return errors.InvalidParameter(f"The query parameter {name} is given more than once.")
-        return None
-
-    def _too_large(self) -> errors.OCIError:
-        return errors.PayloadTooLarge(f"The request body is larger than {self.max_body_bytes} bytes.")
-
-    async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, errors.OCIError | None]:
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, counted as it streams in; None as soon as it is over the limit."""
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -112,17 +90,57 @@ class RequestLimitsMiddleware:
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                return b"", self._too_large()
+                return None
             chunks.append(chunk)
             more = message.get("more_body", False)
-        body = b"".join(chunks)
-        content_type = Headers(scope=scope).get("content-type", "")
-        if body and not is_json_media_type(content_type):
+        return b"".join(chunks)
+
+
+class RequestShapeMiddleware:
+    """Refuses, with OCI's error body, OCI requests of a shape no operation accepts; it sits inside the
+    signature check, so an unauthenticated request gets 401 first:
+
+    - a non-empty body that is not declared JSON: 415 UnsupportedMediaType;
+    - a query parameter given twice (every OCI parameter is single-valued): 400 InvalidParameter;
+    - an encoded `/` (`%2F`) in the path, which no OCID holds: 404 NotAuthorizedOrNotFound.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = self._check(scope) if scope["type"] == "http" and scope["path"].startswith(OCI_PREFIX) else None
+        if error is not None:
+            await _refuse(error, scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _check(scope: Scope) -> errors.OCIError | None:
+        raw_path: bytes = scope.get("raw_path") or b""
+        if b"%2f" in raw_path.lower():
+            return errors.NotAuthorizedOrNotFound()
+        name = repeated_parameter(scope.get("query_string", b""))
+        if name is not None:
+            return errors.InvalidParameter(f"The query parameter {name} is given more than once.")
+        headers = Headers(scope=scope)
+        length = scope.get(BODY_LENGTH_KEY)
+        has_body = length > 0 if isinstance(length, int) else headers.get("content-length", "0") != "0"
+        content_type = headers.get("content-type", "")
+        if has_body and not is_json_media_type(content_type):
             declared = content_type or "untyped"
-            return body, errors.UnsupportedMediaType(
+            return errors.UnsupportedMediaType(
                 f"The request body must be JSON (Content-Type: application/json), not {declared}."
             )
-        return body, None
+        return None
+
+
+async def _refuse(
+    error: errors.OCIError, scope: Scope, receive: Receive, send: Send, headers: dict[str, str] | None = None
+) -> None:
+    # Outside the middleware that sets the request id, take the client's own, as that middleware would.
+    request_id = scope.get(REQUEST_ID_KEY) or Headers(scope=scope).get("opc-request-id") or new_request_id()
+    await error_response(error, request_id, headers)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

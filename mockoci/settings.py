@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import os
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 AuthMode = Literal["off", "presence", "verify"]
+LifecycleMode = Literal["immediate", "delay", "manual"]
+RequestLog = Literal["off", "stdout", "stderr"]
 
 
 class Settings(BaseSettings):
@@ -20,7 +22,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(12000, ge=0, le=65535)
     region: str = Field("us-ashburn-1", description="The region this server pretends to be (shapes new OCIDs).")
-    auth: AuthMode = Field("presence", description="off: no check; presence: signature headers must be there.")
+    auth: AuthMode = Field(
+        "presence",
+        description="off: no check; presence: signature headers must be there; "
+        "verify: signatures are checked against the registered public keys.",
+    )
+    public_key: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Public keys (PEM) accepted in verify mode (env: separated by ':')."
+    )
+    keys_dir: Path | None = Field(
+        None, description="A folder whose *.pem public keys are accepted in verify mode."
+    )
     lifecycle_delay: float = Field(
         0.5, ge=0, description="Seconds a new backup takes to become AVAILABLE and a deleted one TERMINATED."
     )
@@ -53,8 +65,17 @@ class Settings(BaseSettings):
     )
     state_interval: float = Field(30.0, gt=0, description="Seconds between saves of the state file.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "warning"
+    lifecycle_mode: LifecycleMode = Field(
+        "delay",
+        description="immediate: transitions happen at once; delay: after lifecycle_delay seconds of the "
+        "server's clock; manual: only when a test settles or forces them through the admin API.",
+    )
+    journal_size: int = Field(1000, ge=0, description="How many requests the journal keeps (oldest dropped).")
+    request_log: RequestLog = Field(
+        "off", description="Where one JSON line per request goes, besides the `mockoci.requests` logger."
+    )
 
-    @field_validator("fixtures", mode="before")
+    @field_validator("fixtures", "public_key", mode="before")
     @classmethod
     def _split_path_list(cls, value: object) -> object:
         if isinstance(value, str):

@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 BODY_HEADERS = ("x-content-sha256", "content-type", "content-length")
+REQUEST_TARGET = "(request-target)"
+DATE_HEADERS = ("date", "x-date")
+MAX_CLOCK_SKEW = 300.0
 _PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
 
 
+class HeaderLookup(Protocol):
+    """Request headers looked up by name, case-insensitively (Starlette's Headers is one)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
 class SignatureError(ValueError):
-    """Why a request's signature is not acceptable; the text is for logs, clients see OCI's generic message."""
+    """Why a request's signature is not acceptable; the text is for logs, clients see OCI's generic message.
+
+    `signing_string` is what the server computed from the request, once it got that far.
+    """
+
+    def __init__(self, reason: str, signing_string: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.signing_string = signing_string
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +111,125 @@ def check_presence(method: str, headers: Mapping[str, str]) -> SignatureParams:
     `headers` must look names up case-insensitively (Starlette's Headers does).
     """
     params = parse_authorization(headers.get("authorization"))
-    if headers.get("x-date") is None and headers.get("date") is None:
+    if not headers.get("x-date") and not headers.get("date"):
         raise SignatureError("the request has neither a date nor an x-date header")
     if method.upper() in BODY_METHODS:
-        missing = [name for name in BODY_HEADERS if headers.get(name) is None]
+        missing = [name for name in BODY_HEADERS if not headers.get(name)]
         if missing:
             raise SignatureError(f"a {method.upper()} request must carry " + ", ".join(missing))
+    return params
+
+
+def fingerprint(public_key: rsa.RSAPublicKey) -> str:
+    """OCI's key fingerprint: the colon-separated lower-case hex MD5 of the DER SubjectPublicKeyInfo."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return ":".join(f"{byte:02x}" for byte in hashlib.md5(der, usedforsecurity=False).digest())
+
+
+def required_headers(method: str) -> frozenset[str]:
+    """The headers OCI requires in the signed list, besides one of `date` and `x-date`."""
+    if method.upper() in BODY_METHODS:
+        return frozenset({REQUEST_TARGET, "host", *BODY_HEADERS})
+    return frozenset({REQUEST_TARGET, "host"})
+
+
+def check_signed_list(method: str, signed: tuple[str, ...]) -> None:
+    """Refuse a signature that leaves out a header OCI requires to be signed."""
+    missing = sorted(required_headers(method) - set(signed))
+    if not any(name in signed for name in DATE_HEADERS):
+        missing.append("date or x-date")
+    if missing:
+        raise SignatureError("the signature does not cover " + ", ".join(missing))
+
+
+def signing_string(signed: tuple[str, ...], method: str, target: str, headers: HeaderLookup) -> str:
+    """The text the client signed: one `name: value` line per signed header, in the order listed.
+
+    `target` is the path and query exactly as on the request line. A header sent several times contributes
+    its values joined with ", ", as draft-cavage says.
+    """
+    lines = []
+    for name in signed:
+        if name == REQUEST_TARGET:
+            lines.append(f"{REQUEST_TARGET}: {method.lower()} {target}")
+            continue
+        values = headers.getlist(name)
+        if not values:
+            raise SignatureError(f"the signed header {name!r} is not in the request")
+        lines.append(f"{name}: {', '.join(value.strip() for value in values)}")
+    return "\n".join(lines)
+
+
+def verify_signature(public_key: rsa.RSAPublicKey, text: str, signature: str) -> None:
+    """Check an rsa-sha256 (RSASSA-PKCS1-v1_5) signature, base64-encoded, of `text`."""
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SignatureError("the signature is not base64", text) from exc
+    try:
+        public_key.verify(raw, text.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature as exc:
+        raise SignatureError("the signature does not match the signing string and key", text) from exc
+
+
+def check_date(headers: HeaderLookup, now: float, max_skew: float = MAX_CLOCK_SKEW) -> None:
+    """The request's `x-date` (or, without one, its `date`) is within `max_skew` seconds of `now`."""
+    name = "x-date" if headers.get("x-date") is not None else "date"
+    value = headers.get(name)
+    if value is None:
+        raise SignatureError("the request has neither a date nor an x-date header")
+    try:
+        sent_at = parsedate_to_datetime(value)
+    except (TypeError, ValueError) as exc:
+        raise SignatureError(f"the {name} header {value!r} is not an HTTP date") from exc
+    if sent_at.tzinfo is None:  # "-0000": UTC, with no claim about the local zone
+        sent_at = sent_at.replace(tzinfo=UTC)
+    skew = sent_at.timestamp() - now
+    if abs(skew) > max_skew:
+        direction = "ahead of" if skew > 0 else "behind"
+        raise SignatureError(
+            f"the {name} header is {abs(skew):.0f} s {direction} the server clock"
+            f" (more than {max_skew:.0f} s)"
+        )
+
+
+def check_body(headers: HeaderLookup, body: bytes) -> None:
+    """`x-content-sha256` and `content-length`, when sent, describe the bytes that arrived."""
+    digest = headers.get("x-content-sha256")
+    if digest is not None:
+        actual = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        if digest.strip() != actual:
+            raise SignatureError(
+                f"x-content-sha256 is {digest!r} but the SHA-256 of the {len(body)} bytes received"
+                f" is {actual!r}"
+            )
+    length = headers.get("content-length")
+    if length is not None and length.strip() != str(len(body)):
+        raise SignatureError(f"content-length is {length!r} but {len(body)} bytes were received")
+
+
+def verify_request(
+    *,
+    method: str,
+    target: str,
+    headers: HeaderLookup,
+    body: bytes,
+    resolve: Callable[[SignatureParams], rsa.RSAPublicKey],
+    now: float,
+) -> SignatureParams:
+    """Everything OCI checks about a signed request, in order; raises SignatureError with the reason and
+    (once it could be built) the signing string the server computed.
+
+    `target` is the raw path and query as sent; `resolve` finds the registered key for a keyId or raises.
+    """
+    params = parse_authorization(headers.get("authorization"))
+    check_signed_list(method, params.headers)
+    text = signing_string(params.headers, method, target, headers)
+    try:
+        verify_signature(resolve(params), text, params.signature)
+        check_date(headers, now)
+        check_body(headers, body)
+    except SignatureError as exc:
+        exc.signing_string = exc.signing_string or text
+        raise
     return params

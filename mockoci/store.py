@@ -6,10 +6,12 @@ import hashlib
 import heapq
 import itertools
 import json
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from . import errors
 from .clock import Clock
@@ -28,6 +30,24 @@ DEFAULT_TENANCY = "ocid1.tenancy.oc1..aaaaaaaamockocidefaulttenancy"
 TRANSIENT_NEW_STATES = frozenset({"REQUEST_RECEIVED", "CREATING"})
 GONE_STATES = frozenset({"TERMINATING", "TERMINATED"})
 _TIME_KEY_FORMAT = "-%m-%dT%H:%M:%S.%f"
+LifecycleModeName = Literal["immediate", "delay", "manual"]
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """How backups progress: `immediate` at once, `delay` after `delay` seconds of the store's clock,
+    `manual` only when a test settles or forces them."""
+
+    mode: LifecycleModeName = "delay"
+    delay: float = 0.5
+
+    def wait(self, stage: float) -> float:
+        """Seconds until a transition `stage` lifecycle delays away happens (inf: never on its own)."""
+        if self.mode == "immediate":
+            return 0.0
+        if self.mode == "manual":
+            return math.inf
+        return self.delay * stage
 
 
 @dataclass(slots=True)
@@ -67,6 +87,7 @@ class Partition:
     volumes: dict[str, Volume] = field(default_factory=dict)
     retry_tokens: dict[str, RetryEntry] = field(default_factory=dict)  # oldest first
     terminated: dict[str, None] = field(default_factory=dict)  # ids of TERMINATED backups, oldest first
+    lifecycle: Lifecycle | None = None  # None: the store's default
 
 
 @dataclass(slots=True)
@@ -150,9 +171,12 @@ class VolumeBackupStore:
         max_terminated_backups: int = 1_000,
         factory: Factory | None = None,
         clock: Clock | None = None,
+        lifecycle_mode: LifecycleModeName = "delay",
     ) -> None:
         self.region = region
         self.lifecycle_delay = lifecycle_delay
+        self.lifecycle_mode: LifecycleModeName = lifecycle_mode
+        self._initial_lifecycle = Lifecycle(lifecycle_mode, lifecycle_delay)
         self.terminated_retention = terminated_retention
         self.retry_token_ttl = retry_token_ttl
         self.default_compartment_id = default_compartment_id
@@ -208,7 +232,7 @@ class VolumeBackupStore:
                 is_retention_lock_enabled=details.is_retention_lock_enabled,
                 is_indefinite_retention_enabled=details.is_indefinite_retention_enabled,
             )
-            stored = self._put(partition, backup)
+            self._put(partition, backup)
             self._schedule_creation(tenancy, backup.id, "REQUEST_RECEIVED")
             self._remember(partition, retry_token, fingerprint, backup.id)
             self._advance(tenancy)
@@ -267,7 +291,7 @@ class VolumeBackupStore:
             if current.backup.is_retention_lock_enabled and expires is not None and expires > self.clock.now():
                 raise errors.Conflict("The volume backup is retention-locked until it expires.")
             self._put(partition, current.backup.model_copy(update={"lifecycle_state": "TERMINATING"}))
-            self._schedule(tenancy, backup_id, "TERMINATING", "TERMINATED", self.lifecycle_delay)
+            self._schedule(tenancy, backup_id, "TERMINATING", "TERMINATED", self._wait(tenancy, 1.0))
             self._advance(tenancy)
 
     def copy_volume_backup(
@@ -325,6 +349,8 @@ class VolumeBackupStore:
             if tenancy is None:
                 self._partitions.clear()
                 self._transitions.clear()
+                self.lifecycle_mode = self._initial_lifecycle.mode
+                self.lifecycle_delay = self._initial_lifecycle.delay
             else:
                 self._partitions.pop(tenancy, None)
                 self._transitions = [t for t in self._transitions if t.tenancy != tenancy]
@@ -349,11 +375,15 @@ class VolumeBackupStore:
             self._advance(tenancy).volumes[volume_id] = volume
 
     def force_state(self, *, tenancy: str, backup_id: str, state: str) -> StoredBackup:
-        """Put a backup in any lifecycle state now; pending transitions of its old state no longer apply."""
+        """Put a backup in any lifecycle state now, as if it had just entered it: pending transitions of its
+        old state no longer apply, and a transient state (REQUEST_RECEIVED, CREATING, TERMINATING) moves on as
+        the lifecycle mode says (at once in `immediate` mode, on settle in `manual` mode)."""
         with self._lock:
             partition = self._advance(tenancy)
             current = self._get(partition, backup_id)
-            return self._put(partition, current.backup.model_copy(update={"lifecycle_state": state}))
+            self._seed_one(tenancy, partition, current.backup.model_copy(update={"lifecycle_state": state}))
+            self._apply_due()
+            return partition.backups[backup_id]
 
     def advance(self) -> None:
         """Apply every transition that is due, in every tenancy."""
@@ -393,6 +423,63 @@ class VolumeBackupStore:
                 "transitions": len(self._transitions),
             }
 
+    def advance_clock(self, seconds: float) -> float:
+        """Move the store's clock forward and apply what became due; returns the clock's total offset."""
+        with self._lock:
+            self.clock.advance(seconds)
+            self._apply_due()
+            return self.clock.offset
+
+    def lifecycle(self, tenancy: str | None = None) -> Lifecycle:
+        """The lifecycle in force for `tenancy` (its own, else the store's default)."""
+        with self._lock:
+            return self._lifecycle(tenancy)
+
+    def set_lifecycle(self, lifecycle: Lifecycle, tenancy: str | None = None) -> None:
+        """Change how backups progress, for one tenancy or (without one) for every tenancy without its own.
+
+        Pending transitions of the tenancies affected are rescheduled from now as if just requested under the
+        new lifecycle: `immediate` completes them at once, `manual` holds them until `settle` or
+        `force_state`.
+        """
+        with self._lock:
+            if tenancy is None:
+                self.lifecycle_mode, self.lifecycle_delay = lifecycle.mode, lifecycle.delay
+                affected = {name for name, part in self._partitions.items() if part.lifecycle is None}
+            else:
+                self._advance(tenancy).lifecycle = lifecycle
+                affected = {tenancy}
+            now = self.clock.time()
+            for transition in self._transitions:
+                if transition.tenancy in affected and transition.to_state is not None:
+                    stage = 0.5 if transition.from_state == "REQUEST_RECEIVED" else 1.0
+                    transition.due = now + self._wait(transition.tenancy, stage)
+            heapq.heapify(self._transitions)
+            self._apply_due()
+
+    def settle(self, *, tenancy: str, backup_id: str | None = None) -> list[StoredBackup]:
+        """Complete every pending lifecycle transition of a tenancy (or of one backup) now, whatever the mode
+        and the clock: REQUEST_RECEIVED and CREATING become AVAILABLE, TERMINATING becomes TERMINATED. Returns
+        the backups that changed, in the order their transitions were scheduled."""
+        with self._lock:
+            partition = self._advance(tenancy)
+            if backup_id is not None:
+                self._get(partition, backup_id)
+            pending = [
+                t for t in self._transitions
+                if t.tenancy == tenancy and t.to_state is not None and backup_id in (None, t.backup_id)
+            ]
+            pending_ids = {id(t) for t in pending}
+            self._transitions = [t for t in self._transitions if id(t) not in pending_ids]
+            heapq.heapify(self._transitions)
+            now = self.clock.time()
+            changed: dict[str, StoredBackup] = {}
+            for transition in sorted(pending, key=lambda t: t.seq):
+                stored = self._transit(partition, transition, start=now)
+                if stored is not None:
+                    changed[transition.backup_id] = stored
+            return list(changed.values())
+
     # -- internals ------------------------------------------------------------------------------------
 
     def _partition(self, tenancy: str) -> Partition:
@@ -409,39 +496,55 @@ class VolumeBackupStore:
         if state in TRANSIENT_NEW_STATES:
             self._schedule_creation(tenancy, backup.id, state)
         elif state == "TERMINATING":
-            self._schedule(tenancy, backup.id, "TERMINATING", "TERMINATED", self.lifecycle_delay)
+            self._schedule(tenancy, backup.id, "TERMINATING", "TERMINATED", self._wait(tenancy, 1.0))
         elif state == "TERMINATED":
             self._schedule(tenancy, backup.id, "TERMINATED", None, self.terminated_retention)
         return stored
 
     def _advance(self, tenancy: str) -> Partition:
+        partition = self._partition(tenancy)
         self._apply_due()
-        return self._partition(tenancy)
+        return partition
 
     def _apply_due(self) -> None:
         now = self.clock.time()
         while self._transitions and self._transitions[0].due <= now:
             transition = heapq.heappop(self._transitions)
             partition = self._partitions.get(transition.tenancy)
-            current = partition.backups.get(transition.backup_id) if partition else None
-            if partition is None or current is None or current.backup.lifecycle_state != transition.from_state:
-                continue
-            if transition.to_state is None:
-                del partition.backups[transition.backup_id]
-                partition.terminated.pop(transition.backup_id, None)
-                continue
-            self._put(partition, current.backup.model_copy(update={"lifecycle_state": transition.to_state}))
-            if transition.to_state == "TERMINATED":
-                self._schedule(
-                    transition.tenancy, transition.backup_id, "TERMINATED", None, self.terminated_retention,
-                    start=transition.due,
-                )
+            if partition is not None:
+                self._transit(partition, transition, start=transition.due)
+
+    def _transit(self, partition: Partition, transition: _Transition, *, start: float) -> StoredBackup | None:
+        """Apply one transition if its backup is still in the state it was scheduled from."""
+        current = partition.backups.get(transition.backup_id)
+        if current is None or current.backup.lifecycle_state != transition.from_state:
+            return None
+        if transition.to_state is None:
+            del partition.backups[transition.backup_id]
+            partition.terminated.pop(transition.backup_id, None)
+            return None
+        updated = current.backup.model_copy(update={"lifecycle_state": transition.to_state})
+        stored = self._put(partition, updated)
+        if transition.to_state == "TERMINATED":
+            self._schedule(
+                transition.tenancy, transition.backup_id, "TERMINATED", None, self.terminated_retention,
+                start=start,
+            )
+        return stored
+
+    def _lifecycle(self, tenancy: str | None) -> Lifecycle:
+        partition = self._partitions.get(tenancy) if tenancy is not None else None
+        if partition is not None and partition.lifecycle is not None:
+            return partition.lifecycle
+        return Lifecycle(self.lifecycle_mode, self.lifecycle_delay)
+
+    def _wait(self, tenancy: str, stage: float) -> float:
+        return self._lifecycle(tenancy).wait(stage)
 
     def _schedule_creation(self, tenancy: str, backup_id: str, state: str) -> None:
-        half = self.lifecycle_delay / 2
         if state == "REQUEST_RECEIVED":
-            self._schedule(tenancy, backup_id, "REQUEST_RECEIVED", "CREATING", half)
-        self._schedule(tenancy, backup_id, "CREATING", "AVAILABLE", self.lifecycle_delay)
+            self._schedule(tenancy, backup_id, "REQUEST_RECEIVED", "CREATING", self._wait(tenancy, 0.5))
+        self._schedule(tenancy, backup_id, "CREATING", "AVAILABLE", self._wait(tenancy, 1.0))
 
     def _schedule(
         self, tenancy: str, backup_id: str, from_state: str, to_state: str | None, delay: float,

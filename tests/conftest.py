@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import oci
 import pytest
@@ -14,6 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockoci.server import MockOCIServer
 from mockoci.settings import Settings
+
+if TYPE_CHECKING:
+    from mockoci.testing import MockOCI
 
 FIXTURES_DIR = Path(__file__).parent.parent / "fixtures"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaatesttenancy"
@@ -128,3 +131,36 @@ def assert_oci_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["code"] == code, body
     assert isinstance(body["message"], str) and body["message"]
     return body
+
+
+@pytest.fixture(scope="session")
+def public_key_file(rsa_key: rsa.RSAPrivateKey, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session key's public half, as `oci_api_key_public.pem`."""
+    path = tmp_path_factory.mktemp("keys") / "oci_api_key_public.pem"
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    path.write_bytes(rsa_key.public_key().public_bytes(serialization.Encoding.PEM, spki))
+    return path
+
+
+@pytest.fixture(scope="session")
+def verify_instance(start_server: Callable[..., MockOCIServer], public_key_file: Path) -> MockOCIServer:
+    """A server in `--auth verify` mode that accepts the session key (`--public-key`) for any tenancy."""
+    return start_server(auth="verify", public_key=[public_key_file], lifecycle_delay=0, seed=11)
+
+
+@pytest.fixture
+def verify_server(verify_instance: MockOCIServer) -> MockOCIServer:
+    verify_instance.store.reset()
+    return verify_instance
+
+
+@pytest.fixture
+def mock(server: MockOCIServer) -> Iterator[MockOCI]:
+    """The admin API of `server`, acting on TENANCY; the whole server (journal and faults too) is reset before
+    and after the test."""
+    from mockoci.testing import AdminClient, MockOCI
+
+    handle = MockOCI(AdminClient(server.url), TENANCY)
+    handle.admin.request("POST", "/reset")
+    yield handle
+    handle.admin.request("POST", "/reset")

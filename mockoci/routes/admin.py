@@ -4,14 +4,117 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from .. import errors
 from ..deps import StoreDep
+from ..factories import Factory
+from ..fakes import fake_backups
+from ..faults import Fault, FaultRules, FaultSpec
+from ..fixtures import FixtureError, parse_document
+from ..journal import Journal
+from ..models import LifecycleState, VolumeBackup, format_datetime
 from ..persistence import StateDocument, StateFileError, parse_state, state_document
+from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
+JSON = "application/json"
+
+
+def _journal(request: Request) -> Journal:
+    journal: Journal = request.app.state.journal
+    return journal
+
+
+def _faults(request: Request) -> FaultRules:
+    faults: FaultRules = request.app.state.faults
+    return faults
+
+
+JournalDep = Annotated[Journal, Depends(_journal)]
+FaultsDep = Annotated[FaultRules, Depends(_faults)]
+TenancyQuery = Annotated[
+    str,
+    Query(description="The tenancy OCID whose state this is (the first part of the signature's keyId)."),
+]
+OptionalTenancy = Annotated[str | None, Query(description="Only this tenancy's (default: all).")]
+
+
+class AdminModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class GenerateRequest(AdminModel):
+    """How many fake backups to generate, and how."""
+
+    count: int = Field(ge=1, le=10_000)
+    seed: int | None = Field(None, description="The same seed gives the same backups (ids, names, sizes).")
+    compartment_id: str | None = Field(None, description="Default: the tenancy (its root compartment).")
+    volume_id: str | None = Field(None, description="Default: a few generated volumes.")
+    lifecycle_state: LifecycleState = "AVAILABLE"
+
+
+class ForcedState(AdminModel):
+    lifecycle_state: LifecycleState
+
+
+class LifecycleSettings(AdminModel):
+    """How backups progress through their lifecycle states."""
+
+    mode: LifecycleModeName = Field(
+        description="immediate: at once; delay: after `delay` seconds of the server's clock; "
+        "manual: only through settle or force-state."
+    )
+    delay: float | None = Field(None, ge=0, description="Seconds, in delay mode (default: the server's).")
+
+
+class LifecycleView(AdminModel):
+    mode: LifecycleModeName
+    delay: float
+    tenancy: str | None
+
+
+class ClockAdvance(AdminModel):
+    seconds: float = Field(ge=0, le=10 * 365 * 24 * 3600)
+
+
+class ClockView(AdminModel):
+    now: str
+    offset: float = Field(description="Seconds the server's clock is ahead of the wall clock.")
+
+
+class JournalEntryView(AdminModel):
+    """One request in the journal."""
+
+    model_config = ConfigDict(alias_generator=None, extra="forbid")
+
+    seq: int
+    time: str
+    operation: str | None
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str] = Field(
+        description="The ones sent of opc-request-id, if-match, opc-retry-token, opc-client-retries."
+    )
+    status: int
+    errorCode: str | None
+    authFailure: str | None
+    signingString: str | None = Field(description="What the server signed, when a signature did not verify.")
+    fault: str | None
+    opcRequestId: str | None
+    tenancy: str | None
+    durationMs: float
+
+
+def _backups(items: list[StoredBackup], status: int = 200) -> Response:
+    body = b"[" + b",".join(stored.json() for stored in items) + b"]"
+    return Response(body, status_code=status, media_type=JSON)
+
+
 @router.get("/health")
 async def health() -> dict[str, str]:
     """Answers 200 when the server is ready."""
@@ -27,10 +130,153 @@ async def stats(store: StoreDep) -> dict[str, int]:
 @router.post("/reset", status_code=204, response_class=Response)
 async def reset(
     store: StoreDep,
+    journal: JournalDep,
+    faults: FaultsDep,
     tenancy: Annotated[str | None, Query(description="Reset only this tenancy's state.")] = None,
 ) -> Response:
-    """Forgets all state (or one tenancy's); fixtures loaded at start come back."""
+    """Forgets all state (or one tenancy's): backups, lifecycle mode, journal, faults; fixtures come back."""
     store.reset(tenancy)
+    journal.clear(tenancy)
+    faults.clear(tenancy)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/backups", status_code=201, response_model=list[VolumeBackup],
+    responses={201: {"description": "The backups as stored."}},
+)
+async def seed_backups(
+    store: StoreDep,
+    document: Annotated[
+        list[dict[str, Any]] | dict[str, Any],
+        Body(description='Fixture format: an array of VolumeBackup objects, or {"volumeBackups": [...], '
+                         '"volumes": [{"id", "compartmentId", "sizeInGBs"}]}.'),
+    ],
+    tenancy: TenancyQuery = DEFAULT_TENANCY,
+) -> Response:
+    """Stores backups exactly as given (replacing any with the same id); transient states then progress."""
+    try:
+        fixtures = parse_document(document, "request body")
+    except FixtureError as exc:
+        raise errors.InvalidParameter(str(exc)) from exc
+    for volume_id, volume in fixtures.volumes.items():
+        store.register_volume(tenancy=tenancy, volume_id=volume_id, volume=volume)
+    return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups), status=201)
+
+
+@router.post("/backups/generate", status_code=201, response_model=list[VolumeBackup])
+async def generate_backups(
+    request: Request, store: StoreDep, spec: GenerateRequest, tenancy: TenancyQuery = DEFAULT_TENANCY
+) -> Response:
+    """Generates and stores `count` plausible backups (Faker), reproducibly when given a seed."""
+    backups = fake_backups(
+        Factory(spec.seed),
+        count=spec.count,
+        region=request.app.state.settings.region,
+        compartment_id=spec.compartment_id or store.default_compartment_id or tenancy,
+        volume_id=spec.volume_id,
+        lifecycle_state=spec.lifecycle_state,
+    )
+    return _backups(store.seed(tenancy=tenancy, backups=backups), status=201)
+
+
+@router.post("/backups/{volumeBackupId}/state", response_model=VolumeBackup)
+async def force_state(
+    store: StoreDep,
+    state: ForcedState,
+    backup_id: Annotated[str, Path(alias="volumeBackupId")],
+    tenancy: TenancyQuery = DEFAULT_TENANCY,
+) -> Response:
+    """Puts a backup in any lifecycle state now (new etag); pending transitions of its old state lapse."""
+    stored = store.force_state(tenancy=tenancy, backup_id=backup_id, state=state.lifecycle_state)
+    return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag})
+
+
+@router.get("/lifecycle", response_model=LifecycleView)
+async def get_lifecycle(store: StoreDep, tenancy: OptionalTenancy = None) -> LifecycleView:
+    """The lifecycle in force for a tenancy (its own, else the server's), or the server's default."""
+    lifecycle = store.lifecycle(tenancy)
+    return LifecycleView(mode=lifecycle.mode, delay=lifecycle.delay, tenancy=tenancy)
+
+
+@router.put("/lifecycle", response_model=LifecycleView)
+async def set_lifecycle(
+    store: StoreDep, settings: LifecycleSettings, tenancy: OptionalTenancy = None
+) -> LifecycleView:
+    """Sets how backups progress, for one tenancy or as the server's default; pending transitions follow."""
+    delay = store.lifecycle(None).delay if settings.delay is None else settings.delay
+    lifecycle = Lifecycle(settings.mode, delay)
+    store.set_lifecycle(lifecycle, tenancy)
+    return LifecycleView(mode=lifecycle.mode, delay=lifecycle.delay, tenancy=tenancy)
+
+
+@router.post("/lifecycle/settle", response_model=list[VolumeBackup])
+async def settle(
+    store: StoreDep,
+    tenancy: TenancyQuery = DEFAULT_TENANCY,
+    backup_id: Annotated[str | None, Query(alias="volumeBackupId")] = None,
+) -> Response:
+    """Completes pending transitions now, whatever the mode: new backups go AVAILABLE, deleted TERMINATED."""
+    return _backups(store.settle(tenancy=tenancy, backup_id=backup_id))
+
+
+@router.get("/clock", response_model=ClockView)
+async def get_clock(store: StoreDep) -> ClockView:
+    """The server's clock: wall-clock time plus the offset tests advanced it by."""
+    return ClockView(now=format_datetime(store.clock.now()), offset=store.clock.offset)
+
+
+@router.post("/clock/advance", response_model=ClockView)
+async def advance_clock(store: StoreDep, advance: ClockAdvance) -> ClockView:
+    """Moves the server's clock forward (for every tenancy) and applies the transitions now due."""
+    store.advance_clock(advance.seconds)
+    return ClockView(now=format_datetime(store.clock.now()), offset=store.clock.offset)
+
+
+@router.get("/journal", response_model=list[JournalEntryView])
+async def read_journal(
+    journal: JournalDep,
+    tenancy: OptionalTenancy = None,
+    operation: Annotated[str | None, Query(description="Only this operationId's requests.")] = None,
+) -> list[dict[str, Any]]:
+    """The OCI requests the server answered, newest last (bounded: the oldest are dropped)."""
+    return [entry.to_json() for entry in journal.entries(tenancy=tenancy, operation=operation)]
+
+
+@router.delete("/journal", status_code=204, response_class=Response)
+async def clear_journal(journal: JournalDep, tenancy: OptionalTenancy = None) -> Response:
+    """Forgets the journal (or one tenancy's entries)."""
+    journal.clear(tenancy)
+    return Response(status_code=204)
+
+
+@router.get("/faults", response_model=list[Fault])
+async def list_faults(faults: FaultsDep, tenancy: OptionalTenancy = None) -> list[Fault]:
+    """The fault rules, in the order they apply, with how often each has struck."""
+    return faults.list(tenancy)
+
+
+@router.post("/faults", status_code=201, response_model=Fault)
+async def add_fault(faults: FaultsDep, spec: FaultSpec) -> Fault:
+    """Adds a fault rule: matching OCI requests get an OCI error (and/or latency) instead of running."""
+    try:
+        return faults.add(spec)
+    except ValueError as exc:
+        raise errors.InvalidParameter(f"Invalid fault: {exc}.") from exc
+
+
+@router.delete("/faults/{faultId}", status_code=204, response_class=Response)
+async def remove_fault(faults: FaultsDep, fault_id: Annotated[str, Path(alias="faultId")]) -> Response:
+    """Removes one fault rule."""
+    if not faults.remove(fault_id):
+        raise errors.NotAuthorizedOrNotFound(f"No fault rule {fault_id}.")
+    return Response(status_code=204)
+
+
+@router.delete("/faults", status_code=204, response_class=Response)
+async def clear_faults(faults: FaultsDep, tenancy: OptionalTenancy = None) -> Response:
+    """Removes every fault rule (or one tenancy's)."""
+    faults.clear(tenancy)
     return Response(status_code=204)
 
 

@@ -1,0 +1,219 @@
+"""The request journal and the request log: what each client sent and what it got back.
+
+`JournalMiddleware` wraps the whole app (outside the signature check, so rejected requests are seen too). For
+each request it records a `JournalEntry` (OCI requests only, never mockoci's own `/_mockoci/` routes) and
+writes one JSON log line (every request) to the `mockoci.requests` logger and, if configured, to stdout or
+stderr.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .handlers import REQUEST_ID_KEY
+from .middleware import AUTH_FAILURE_KEY, TENANCY_KEY
+from .models import format_datetime
+from .operations import OPERATION_KEY, is_admin_path, operation_of
+from .settings import RequestLog
+
+FAULT_KEY = "mockoci.fault"
+JOURNALED_HEADERS = ("opc-request-id", "if-match", "opc-retry-token", "opc-client-retries")
+_ERROR_BODY_LIMIT = 64 * 1024
+
+logger = logging.getLogger("mockoci.requests")
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    """One request as the server saw it, and its answer."""
+
+    seq: int
+    time: datetime
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    status: int
+    duration_ms: float
+    opc_request_id: str | None = None
+    operation: str | None = None
+    tenancy: str | None = None
+    error_code: str | None = None
+    auth_failure: str | None = None
+    signing_string: str | None = None
+    fault: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": format_datetime(self.time),
+            "operation": self.operation,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "status": self.status,
+            "errorCode": self.error_code,
+            "authFailure": self.auth_failure,
+            "signingString": self.signing_string,
+            "fault": self.fault,
+            "opcRequestId": self.opc_request_id,
+            "tenancy": self.tenancy,
+            "durationMs": self.duration_ms,
+        }
+
+
+class Journal:
+    """The last `size` requests, oldest first; thread-safe."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, *, tenancy: str | None = None, operation: str | None = None) -> list[JournalEntry]:
+        """The entries kept, newest last; only one tenancy's or one operation's when asked."""
+        with self._lock:
+            return [
+                entry for entry in self._entries
+                if (tenancy is None or entry.tenancy == tenancy)
+                and (operation is None or entry.operation == operation)
+            ]
+
+    def clear(self, tenancy: str | None = None) -> None:
+        """Forget every entry, or one tenancy's."""
+        with self._lock:
+            if tenancy is None:
+                self._entries.clear()
+            else:
+                kept = [entry for entry in self._entries if entry.tenancy != tenancy]
+                self._entries.clear()
+                self._entries.extend(kept)
+
+
+class JournalMiddleware:
+    """Records every OCI request in the journal and logs every request as one JSON line."""
+
+    def __init__(self, app: ASGIApp, *, journal: Journal, request_log: RequestLog = "off") -> None:
+        self.app = app
+        self.journal = journal
+        self.request_log = request_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        operation_of(scope)
+        status = 500
+        response_request_id: str | None = None
+        error_body = bytearray()
+
+        async def capture(message: Message) -> None:
+            nonlocal status, response_request_id
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_request_id = Headers(raw=message.get("headers", [])).get("opc-request-id")
+            elif message["type"] == "http.response.body" and status >= 400:
+                error_body.extend(message.get("body", b"")[: _ERROR_BODY_LIMIT - len(error_body)])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            entry = self._entry(scope, status, response_request_id, bytes(error_body), duration_ms)
+            if not is_admin_path(entry.path):
+                self.journal.record(entry)
+            self._log(entry)
+
+    def _entry(
+        self, scope: Scope, status: int, request_id: str | None, error_body: bytes, duration_ms: float
+    ) -> JournalEntry:
+        headers = Headers(scope=scope)
+        error_code, error_message = _error_of(error_body) if status >= 400 else (None, None)
+        auth_failure, signing_string = _auth_failure(scope.get(AUTH_FAILURE_KEY))
+        if auth_failure is None and status == 401:
+            auth_failure = error_message
+        scope_request_id = scope.get(REQUEST_ID_KEY)
+        return JournalEntry(
+            seq=self.journal.next_seq(),
+            time=datetime.now(UTC),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers={name: headers[name] for name in JOURNALED_HEADERS if name in headers},
+            status=status,
+            duration_ms=duration_ms,
+            opc_request_id=request_id or (scope_request_id if isinstance(scope_request_id, str) else None),
+            operation=scope.get(OPERATION_KEY),
+            tenancy=scope.get(TENANCY_KEY),
+            error_code=error_code,
+            auth_failure=auth_failure,
+            signing_string=signing_string,
+            fault=scope.get(FAULT_KEY),
+        )
+
+    def _log(self, entry: JournalEntry) -> None:
+        line = json.dumps(
+            {
+                "time": format_datetime(entry.time),
+                "opcRequestId": entry.opc_request_id,
+                "operation": entry.operation,
+                "method": entry.method,
+                "path": entry.path,
+                "status": entry.status,
+                "errorCode": entry.error_code,
+                "durationMs": entry.duration_ms,
+                "tenancy": entry.tenancy,
+                **({"fault": entry.fault} if entry.fault else {}),
+                **({"authFailure": entry.auth_failure} if entry.auth_failure else {}),
+            }
+        )
+        logger.info(line)
+        if self.request_log != "off":
+            stream = sys.stdout if self.request_log == "stdout" else sys.stderr
+            stream.write(line + "\n")
+            stream.flush()
+
+
+def _auth_failure(recorded: Any) -> tuple[str | None, str | None]:
+    """The reason and server-side signing string the signature check recorded, if it rejected the request."""
+    if recorded is None:
+        return None, None
+    if isinstance(recorded, dict):
+        reason, signing_string = recorded.get("reason"), recorded.get("signing_string")
+        return (str(reason) if reason is not None else None), (
+            str(signing_string) if signing_string is not None else None
+        )
+    return str(recorded), None
+
+
+def _error_of(body: bytes) -> tuple[str | None, str | None]:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    code, message = document.get("code"), document.get("message")
+    return (code if isinstance(code, str) else None), (message if isinstance(message, str) else None)

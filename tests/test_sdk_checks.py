@@ -1,0 +1,33 @@
+"""The SDK checks the container is tested with, run here against an in-process server (default suite)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import make_client
+from sdk_checks import CHECKS, Target, write_fixture_folder
+
+from mockoci.server import MockOCIServer
+
+
+@pytest.fixture(scope="module")
+def fixture_server(
+    start_server: Callable[..., MockOCIServer], tmp_path_factory: pytest.TempPathFactory
+) -> MockOCIServer:
+    """Configured as the container test configures the image: a lifecycle delay and a fixture folder."""
+    folder = write_fixture_folder(tmp_path_factory.mktemp("fixtures"))
+    return start_server(lifecycle_delay=0.2, fixtures=[folder])
+
+
+@pytest.fixture
+def target(fixture_server: MockOCIServer, oci_config: dict[str, Any]) -> Target:
+    target = Target(fixture_server.url, make_client(oci_config, fixture_server.url))
+    target.reset()
+    return target
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))
+def test_sdk_check_in_process(check: Callable[[Target], None], target: Target) -> None:
+    check(target)

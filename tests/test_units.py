@@ -1,0 +1,164 @@
+"""Unit: the pure pieces (etags, page tokens, signature parsing, formatting) and the store without HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from mockoci import errors
+from mockoci.clock import Clock
+from mockoci.etags import if_match_matches, make_etag
+from mockoci.factories import Factory, region_key
+from mockoci.models import (
+    ChangeVolumeBackupCompartmentDetails,
+    CreateVolumeBackupDetails,
+    UpdateVolumeBackupDetails,
+    format_datetime,
+)
+from mockoci.pagination import InvalidPageToken, PageTokens, query_digest
+from mockoci.signing import SignatureError, check_presence, parse_authorization
+from mockoci.store import ListQuery, VolumeBackupStore
+
+T = "ocid1.tenancy.oc1..t"
+
+
+# -- etags ----------------------------------------------------------------------------------------------
+
+def test_etags_differ_per_version_and_resource() -> None:
+    assert make_etag("a", 1) != make_etag("a", 2) != make_etag("b", 2)
+    assert make_etag("a", 1) == make_etag("a", 1)
+
+
+@pytest.mark.parametrize(
+    ("header", "matches"),
+    [("abc", True), ("*", True), ('"abc"', True), ('W/"abc"', True), ("x, abc", True), (" abc ", True),
+     ("abd", False), ("", False), ("ab", False), ("x,y", False)],
+)
+def test_if_match(header: str, matches: bool) -> None:
+    assert if_match_matches(header, "abc") is matches
+
+
+# -- page tokens ----------------------------------------------------------------------------------------
+
+def test_page_token_round_trip_and_tamper_evidence() -> None:
+    tokens = PageTokens(b"secret")
+    digest = query_digest({"compartmentId": "c", "sortBy": "TIMECREATED", "volumeId": None})
+    token = tokens.encode(("2026-01-01T00:00:00.000000", "id-1"), digest)
+    assert tokens.decode(token, digest) == ("2026-01-01T00:00:00.000000", "id-1")
+    for bad in (token[:-1], token + "0", token.split(".")[0], "x.y", "", "é.é", token.replace(".", "a.", 1)):
+        with pytest.raises(InvalidPageToken):
+            tokens.decode(bad, digest)
+    with pytest.raises(InvalidPageToken):
+        tokens.decode(token, query_digest({"compartmentId": "other"}))
+    with pytest.raises(InvalidPageToken):
+        PageTokens(b"another server").decode(token, digest)
+
+
+def test_query_digest_ignores_absent_parameters_and_order() -> None:
+    assert query_digest({"a": "1", "b": None}) == query_digest({"a": "1"})
+    assert query_digest({"a": "1", "b": "2"}) == query_digest({"b": "2", "a": "1"})
+    assert query_digest({"a": "1"}) != query_digest({"a": "2"})
+
+
+# -- signatures -----------------------------------------------------------------------------------------
+
+PY_AUTH = ('Signature algorithm="rsa-sha256",headers="date (request-target) host",'
+           'keyId="ocid1.tenancy.oc1..x/ocid1.user.oc1..y/1c:0c",signature="abc=",version="1"')
+NODE_AUTH = ('Signature version="1",keyId="ocid1.tenancy.oc1..x/ocid1.user.oc1..y/1c:0c",algorithm="rsa-sha256",'
+             'headers="x-date (request-target) host Content-Type Content-Length x-content-sha256",signature="abc="')
+
+
+def test_parse_python_and_node_authorization_headers() -> None:
+    python, node = parse_authorization(PY_AUTH), parse_authorization(NODE_AUTH)
+    assert python.key_id == node.key_id
+    assert (python.tenancy, python.user, python.fingerprint) == ("ocid1.tenancy.oc1..x", "ocid1.user.oc1..y", "1c:0c")
+    assert python.headers == ("date", "(request-target)", "host")
+    assert node.headers[-3:] == ("content-type", "content-length", "x-content-sha256")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "Bearer x", "Signature", 'Signature keyId="a/b/c"', PY_AUTH.replace("keyId=", "keyid"),
+     PY_AUTH.replace('x/ocid1.user.oc1..y/', "x/"), PY_AUTH.replace('version="1"', 'version="2"')],
+)
+def test_malformed_authorization_is_rejected(value: str | None) -> None:
+    with pytest.raises(SignatureError):
+        parse_authorization(value)
+
+
+def test_presence_requires_date_and_body_headers() -> None:
+    assert check_presence("GET", {"authorization": PY_AUTH, "x-date": "d"}).tenancy == "ocid1.tenancy.oc1..x"
+    with pytest.raises(SignatureError, match="date"):
+        check_presence("GET", {"authorization": PY_AUTH})
+    with pytest.raises(SignatureError, match="content-length"):
+        check_presence("PUT", {"authorization": PY_AUTH, "date": "d", "x-content-sha256": "h", "content-type": "j"})
+
+
+# -- formatting and generated values -------------------------------------------------------------------
+
+def test_datetimes_have_milliseconds_and_z() -> None:
+    assert format_datetime(datetime(2026, 11, 27, 7, 53, 55, 123456, tzinfo=UTC)) == "2026-11-27T07:53:55.123Z"
+    assert format_datetime(datetime(2026, 11, 27, tzinfo=UTC)) == "2026-11-27T00:00:00.000Z"
+
+
+def test_factory_is_reproducible_with_a_seed() -> None:
+    first, second = Factory(3), Factory(3)
+    assert [first.ocid("volumebackup", "us-phoenix-1") for _ in range(3)] == [
+        second.ocid("volumebackup", "us-phoenix-1") for _ in range(3)
+    ]
+    assert first.ocid("volumebackup", "us-phoenix-1").startswith("ocid1.volumebackup.oc1.phx.")
+    assert region_key("xx-new-1") == "xx-new-1"
+
+
+# -- the store, driven by a clock the test moves --------------------------------------------------------
+
+@pytest.fixture
+def store() -> VolumeBackupStore:
+    return VolumeBackupStore(lifecycle_delay=10, terminated_retention=100, factory=Factory(1), clock=Clock())
+
+
+def test_store_lifecycle_follows_the_clock(store: VolumeBackupStore) -> None:
+    created = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    etags = {created.etag}
+    assert created.backup.lifecycle_state == "REQUEST_RECEIVED"
+    for state, step in (("CREATING", 5), ("AVAILABLE", 5)):
+        store.clock.advance(step)
+        current = store.get_volume_backup(tenancy=T, backup_id=created.backup.id)
+        assert current.backup.lifecycle_state == state
+        etags.add(current.etag)
+    store.delete_volume_backup(tenancy=T, backup_id=created.backup.id)
+    store.clock.advance(10)
+    assert store.get_volume_backup(tenancy=T, backup_id=created.backup.id).backup.lifecycle_state == "TERMINATED"
+    store.clock.advance(100)
+    with pytest.raises(errors.NotAuthorizedOrNotFound):
+        store.get_volume_backup(tenancy=T, backup_id=created.backup.id)
+    assert len(etags) == 3
+
+
+def test_store_if_match_is_checked_with_the_write(store: VolumeBackupStore) -> None:
+    created = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    store.clock.advance(10)
+    etag = store.get_volume_backup(tenancy=T, backup_id=created.backup.id).etag
+    details = UpdateVolumeBackupDetails(display_name="n")
+    store.update_volume_backup(tenancy=T, backup_id=created.backup.id, details=details, if_match=etag)
+    with pytest.raises(errors.NoEtagMatch):
+        store.update_volume_backup(tenancy=T, backup_id=created.backup.id, details=details, if_match=etag)
+
+
+def test_store_partitions_are_isolated_and_reset_separately(store: VolumeBackupStore) -> None:
+    store.lifecycle_delay = 0
+    mine = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    theirs = store.create_volume_backup(tenancy="other", details=CreateVolumeBackupDetails(volume_id="v"))
+    with pytest.raises(errors.NotAuthorizedOrNotFound):
+        store.get_volume_backup(tenancy="other", backup_id=mine.backup.id)
+    store.change_volume_backup_compartment(
+        tenancy=T, backup_id=mine.backup.id, details=ChangeVolumeBackupCompartmentDetails(compartment_id="c")
+    )
+    assert [s.backup.id for s in store.list_volume_backups(tenancy=T, query=ListQuery("c"), limit=5).items] == [
+        mine.backup.id
+    ]
+    store.reset(T)
+    with pytest.raises(errors.NotAuthorizedOrNotFound):
+        store.get_volume_backup(tenancy=T, backup_id=mine.backup.id)
+    assert store.get_volume_backup(tenancy="other", backup_id=theirs.backup.id)
