@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, handlers
+from . import __version__, handlers, openapi
 from .clock import Clock
 from .factories import Factory
 from .faults import FaultMiddleware, FaultRules
 from .fixtures import load_fixtures
 from .journal import Journal, JournalMiddleware
 from .keys import registry_from
+from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
+from .persistence import StateKeeper, read_state_file
 from .routes import admin, keys, volume_backups
 from .settings import Settings
 from .store import VolumeBackupStore
@@ -28,6 +32,8 @@ def build_store(settings: Settings) -> VolumeBackupStore:
         terminated_retention=settings.terminated_retention,
         retry_token_ttl=settings.retry_token_ttl,
         default_compartment_id=settings.default_compartment_id,
+        max_retry_tokens=settings.max_retry_tokens,
+        max_terminated_backups=settings.max_terminated_backups,
         factory=Factory(settings.seed),
         clock=Clock(),
         lifecycle_mode=settings.lifecycle_mode,
@@ -35,7 +41,26 @@ def build_store(settings: Settings) -> VolumeBackupStore:
     if settings.fixtures:
         fixtures = load_fixtures(settings.fixtures)
         store.set_baseline(fixtures.backups, fixtures.volumes)
+    if settings.state_file is not None:
+        state = read_state_file(settings.state_file)  # raises StateFileError: the server must not start
+        if state is not None:
+            store.import_state(state)
     return store
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """With a state file: save it every `state_interval` seconds and once more at shutdown."""
+    settings: Settings = app.state.settings
+    if settings.state_file is None:
+        yield
+        return
+    keeper = StateKeeper(app.state.store, settings.state_file, settings.state_interval)
+    keeper.start()
+    try:
+        yield
+    finally:
+        keeper.stop()
 
 
 def create_app(settings: Settings | None = None, store: VolumeBackupStore | None = None) -> FastAPI:
@@ -48,6 +73,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         docs_url="/_mockoci/docs",
         redoc_url=None,
         openapi_url="/_mockoci/openapi.json",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.store = store or build_store(settings)
@@ -59,7 +85,15 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.include_router(admin.router)
     app.include_router(keys.router)
     handlers.install(app)
+    openapi.install(app)
+    app.add_middleware(RequestShapeMiddleware)
     app.add_middleware(FaultMiddleware, rules=app.state.faults)  # inside: runs after the signature check
     app.add_middleware(OCIRequestMiddleware, auth=settings.auth, keys=app.state.keys)
+    # outside the signature check, which reads the whole body: limits refuse a huge one before that
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     app.add_middleware(JournalMiddleware, journal=app.state.journal, request_log=settings.request_log)
     return app

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from . import __version__
 from .fixtures import FixtureError
 from .keys import InvalidKey
+from .persistence import StateFileError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="fixture file or folder to load at start (repeatable)")
     serve.add_argument("--default-compartment-id", metavar="OCID",
                        help="compartment of backups of unknown volumes (default: the caller's tenancy)")
+    serve.add_argument("--state-file", type=Path, metavar="PATH",
+                       help="keep state in this file: loaded at start, saved periodically and at shutdown")
+    serve.add_argument("--state-interval", type=float, metavar="SECONDS",
+                       help="time between saves of the state file (default 30)")
     serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--lifecycle-mode", choices=["immediate", "delay", "manual"],
                        help="how backups progress: at once, after --lifecycle-delay, or only when a test says so "
@@ -66,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FixtureError as exc:
         print(f"mockoci: cannot load fixtures: {exc}", file=sys.stderr)
         return 2
+    except StateFileError as exc:
+        print(f"mockoci: cannot load the state file (it is left as it is): {exc}", file=sys.stderr)
+        return 2
     except InvalidKey as exc:
         print(f"mockoci: cannot load a public key: {exc}", file=sys.stderr)
         return 2
@@ -74,5 +82,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         auth += f", {len(app.state.keys)} public keys; register more with POST /_mockoci/keys"
     print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {auth})",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="off")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
     return 0

@@ -27,6 +27,13 @@ class InvalidParameter(OCIError):
     default_message = "A parameter is invalid."
 
 
+class InvalidPathParameter(OCIError):
+    """A path component (an id) that cannot be an OCID; OCI answers these with 404 InvalidParameter."""
+
+    status, code = 404, "InvalidParameter"
+    default_message = "A parameter in the path is invalid."
+
+
 class MissingParameter(OCIError):
     status, code = 400, "MissingParameter"
     default_message = "A required parameter is missing."
@@ -85,6 +92,11 @@ class PayloadTooLarge(OCIError):
 class UnsupportedMediaType(OCIError):
     status, code = 415, "UnsupportedMediaType"
     default_message = "The request body must be JSON (Content-Type: application/json)."
+
+
+class RequestHeaderFieldsTooLarge(OCIError):
+    status, code = 431, "RequestHeaderFieldsTooLarge"
+    default_message = "The request headers are too large."
 
 
 class TooManyRequests(OCIError):

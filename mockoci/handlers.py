@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +19,7 @@ from . import errors
 logger = logging.getLogger("mockoci")
 REQUEST_ID_KEY = "mockoci.request_id"
 _STATUS_ERRORS: dict[int, type[errors.OCIError]] = {
-    400: errors.InvalidParameter,
+    400: errors.CannotParseRequest,  # FastAPI raises it for a body it cannot decode (bad UTF-8, too deep)
     404: errors.NotFound,
     405: errors.MethodNotAllowed,
     413: errors.PayloadTooLarge,
@@ -58,6 +59,8 @@ def validation_error(details: Sequence[Any]) -> errors.OCIError:
         if kind == "missing":
             return errors.CannotParseRequest("The request body is missing.")
         return errors.CannotParseRequest("The request body must be a JSON object.")
+    if where == "path":
+        return errors.InvalidPathParameter(f"Invalid {name}: it is not an OCID.")
     if kind == "missing":
         return errors.MissingParameter(f"Missing required parameter: {name}.")
     if kind == "extra_forbidden":
@@ -82,9 +85,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     error = error_class()
     if error_class is errors.InternalServerError:
         error.message = str(exc.detail)
-    response = error_response(error, request_id_of(request), dict(exc.headers or {}))
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    if exc.status_code == 405:
+        headers["allow"] = ", ".join(allowed_methods(request))
+    response = error_response(error, request_id_of(request), headers)
     response.status_code = exc.status_code
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document lists at this request's path (Starlette names only one route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -136,7 +136,10 @@ class BackupIndex(MutableMapping[str, V]):
 
 
 def _cursor(backup: VolumeBackup, by_name: bool) -> Cursor:
-    return (backup.display_name if by_name else backup.time_created.strftime(TIME_KEY_FORMAT)), backup.id
+    if by_name:
+        return backup.display_name, backup.id
+    created = backup.time_created  # the year padded by hand: %Y gives "2" for the year 2 on glibc
+    return f"{created.year:04d}" + created.strftime(TIME_KEY_FORMAT.removeprefix("%Y")), backup.id
 
 
 def _parse_time(text: str) -> datetime:

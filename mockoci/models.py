@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 LifecycleState = Literal["CREATING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "REQUEST_RECEIVED"]
@@ -19,7 +19,8 @@ SortOrder = Literal["ASC", "DESC"]
 def format_datetime(value: datetime) -> str:
     """OCI's datetime form, `2026-11-27T07:53:55.123Z` (the Python SDK's fast parsing path)."""
     value = value.astimezone(UTC) if value.tzinfo else value
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # f"{year:04d}": strftime's %Y drops the leading zeros of years before 1000 on glibc
+    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -36,9 +37,14 @@ class WireModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
 
 
+def _integral(value: object) -> object:
+    """JSON has no integer type: `30.0` is the integer 30 (as JSON Schema and Java's Jackson read it)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class RetentionDuration(WireModel):
     retention_time_unit: Literal["YEARS", "DAYS"]
-    retention_time_amount: int = Field(ge=0)
+    retention_time_amount: Annotated[int, BeforeValidator(_integral)] = Field(ge=0, le=2**31 - 1)
 
 
 class VolumeBackup(WireModel):

@@ -54,7 +54,7 @@ class MockOCIServer:
         sock.bind((self.settings.host, self.settings.port))
         self._socket = sock
         config = uvicorn.Config(
-            self.app, log_level=self.settings.log_level, lifespan="off", timeout_graceful_shutdown=2
+            self.app, log_level=self.settings.log_level, lifespan="on", timeout_graceful_shutdown=2
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

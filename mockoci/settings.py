@@ -48,6 +48,22 @@ class Settings(BaseSettings):
         None,
         description="Compartment of backups of volumes the server does not know; default: the caller's tenancy.",
     )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413 PayloadTooLarge."
+    )
+    max_header_bytes: int = Field(
+        16_384, ge=1024, description="Largest request header block accepted; a larger one gets 431."
+    )
+    max_retry_tokens: int = Field(
+        10_000, ge=1, description="opc-retry-tokens remembered per tenancy; the oldest is forgotten first."
+    )
+    max_terminated_backups: int = Field(
+        1_000, ge=0, description="TERMINATED backups kept per tenancy; the oldest is forgotten first."
+    )
+    state_file: Path | None = Field(
+        None, description="Load state from this file at start; save it there periodically and at shutdown."
+    )
+    state_interval: float = Field(30.0, gt=0, description="Seconds between saves of the state file.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "warning"
     lifecycle_mode: LifecycleMode = Field(
         "delay",

@@ -10,7 +10,7 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from . import errors
@@ -97,8 +97,17 @@ class Partition:
 
     backups: BackupIndex[StoredBackup] = field(default_factory=BackupIndex)
     volumes: dict[str, Volume] = field(default_factory=dict)
-    retry_tokens: dict[str, RetryEntry] = field(default_factory=dict)
+    retry_tokens: dict[str, RetryEntry] = field(default_factory=dict)  # oldest first
+    terminated: dict[str, None] = field(default_factory=dict)  # ids of TERMINATED backups, oldest first
     lifecycle: Lifecycle | None = None  # None: the store's default
+
+
+@dataclass(slots=True)
+class TenancyState:
+    """What a tenancy holds, as export_state gives it and import_state takes it."""
+
+    backups: list[VolumeBackup] = field(default_factory=list)
+    volumes: dict[str, Volume] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +173,8 @@ class VolumeBackupStore:
         terminated_retention: float = 300.0,
         retry_token_ttl: float = 86400.0,
         default_compartment_id: str | None = None,
+        max_retry_tokens: int = 10_000,
+        max_terminated_backups: int = 1_000,
         factory: Factory | None = None,
         clock: Clock | None = None,
         lifecycle_mode: LifecycleModeName = "delay",
@@ -175,6 +186,8 @@ class VolumeBackupStore:
         self.terminated_retention = terminated_retention
         self.retry_token_ttl = retry_token_ttl
         self.default_compartment_id = default_compartment_id
+        self.max_retry_tokens = max_retry_tokens
+        self.max_terminated_backups = max_terminated_backups
         self.factory = factory or Factory()
         self.clock = clock or Clock()
         self._lock = threading.Lock()
@@ -385,6 +398,39 @@ class VolumeBackupStore:
         with self._lock:
             self._apply_due()
 
+    def export_state(self) -> dict[str, TenancyState]:
+        """Every tenancy's backups and volumes as they are now (retry tokens are not part of it)."""
+        with self._lock:
+            self._apply_due()
+            return {
+                tenancy: TenancyState([s.backup for s in partition.backups.values()], dict(partition.volumes))
+                for tenancy, partition in self._partitions.items()
+            }
+
+    def import_state(self, state: dict[str, TenancyState]) -> None:
+        """Replace all state with `state`; other tenancies start from the fixtures, as after a reset.
+
+        Transient states progress as if just requested, TERMINATED backups are kept for the retention time."""
+        with self._lock:
+            self._partitions.clear()
+            self._transitions.clear()
+            for tenancy, held in state.items():
+                partition = self._partitions[tenancy] = Partition(volumes=dict(held.volumes))
+                for backup in held.backups:
+                    self._seed_one(tenancy, partition, backup)
+
+    def counts(self) -> dict[str, int]:
+        """How much the store holds, for soak tests and the health endpoint."""
+        with self._lock:
+            partitions = self._partitions.values()
+            return {
+                "tenancies": len(self._partitions),
+                "backups": sum(len(p.backups) for p in partitions),
+                "terminated": sum(len(p.terminated) for p in partitions),
+                "retry_tokens": sum(len(p.retry_tokens) for p in partitions),
+                "transitions": len(self._transitions),
+            }
+
     def advance_clock(self, seconds: float) -> float:
         """Move the store's clock forward and apply what became due; returns the clock's total offset."""
         with self._lock:
@@ -491,6 +537,7 @@ class VolumeBackupStore:
             return None
         if transition.to_state is None:
             del partition.backups[transition.backup_id]
+            partition.terminated.pop(transition.backup_id, None)
             return None
         updated = current.backup.model_copy(update={"lifecycle_state": transition.to_state})
         stored = self._put(partition, updated)
@@ -525,7 +572,19 @@ class VolumeBackupStore:
     def _put(self, partition: Partition, backup: VolumeBackup) -> StoredBackup:
         stored = StoredBackup(backup, make_etag(backup.id, next(self._seq)))
         partition.backups[backup.id] = stored
+        if backup.lifecycle_state == "TERMINATED":
+            partition.terminated.setdefault(backup.id, None)
+            self._trim_terminated(partition)
+        else:
+            partition.terminated.pop(backup.id, None)
         return stored
+
+    def _trim_terminated(self, partition: Partition) -> None:
+        """Forget the oldest TERMINATED backups beyond the cap (their transitions then find nothing)."""
+        while len(partition.terminated) > self.max_terminated_backups:
+            oldest = next(iter(partition.terminated))
+            del partition.terminated[oldest]
+            partition.backups.pop(oldest, None)
 
     @staticmethod
     def _get(partition: Partition, backup_id: str) -> StoredBackup:
@@ -545,8 +604,17 @@ class VolumeBackupStore:
         return self._get(partition, entry.backup_id)
 
     def _remember(self, partition: Partition, token: str | None, fingerprint: str, backup_id: str) -> None:
-        if token is not None:
-            partition.retry_tokens[token] = RetryEntry(fingerprint, backup_id, self.clock.time() + self.retry_token_ttl)
+        if token is None:
+            return
+        tokens = partition.retry_tokens
+        now = self.clock.time()
+        tokens.pop(token, None)  # a re-used expired token moves to the end: the dict stays in expiry order
+        tokens[token] = RetryEntry(fingerprint, backup_id, now + self.retry_token_ttl)
+        while tokens:
+            oldest = next(iter(tokens))
+            if len(tokens) <= self.max_retry_tokens and tokens[oldest].expires_at > now:
+                break
+            del tokens[oldest]
 
 
 def _check_if_match(current: StoredBackup, if_match: str | None) -> None:
@@ -566,4 +634,7 @@ def _retention_expiry(start: datetime, retention: RetentionDuration | None) -> d
     if retention is None:
         return None
     days = retention.retention_time_amount * (365 if retention.retention_time_unit == "YEARS" else 1)
-    return start + timedelta(days=days)
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)  # a retention past the year 9999 ends with the calendar

@@ -17,6 +17,7 @@ from ..faults import Fault, FaultRules, FaultSpec
 from ..fixtures import FixtureError, parse_document
 from ..journal import Journal
 from ..models import LifecycleState, VolumeBackup, format_datetime
+from ..persistence import StateDocument, StateFileError, parse_state, state_document
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
@@ -118,6 +119,12 @@ def _backups(items: list[StoredBackup], status: int = 200) -> Response:
 async def health() -> dict[str, str]:
     """Answers 200 when the server is ready."""
     return {"status": "ok"}
+
+
+@router.get("/stats")
+async def stats(store: StoreDep) -> dict[str, int]:
+    """How much the store holds: tenancies, backups, TERMINATED ones, retry tokens, pending transitions."""
+    return store.counts()
 
 
 @router.post("/reset", status_code=204, response_class=Response)
@@ -270,4 +277,24 @@ async def remove_fault(faults: FaultsDep, fault_id: Annotated[str, Path(alias="f
 async def clear_faults(faults: FaultsDep, tenancy: OptionalTenancy = None) -> Response:
     """Removes every fault rule (or one tenancy's)."""
     faults.clear(tenancy)
+    return Response(status_code=204)
+
+
+@router.get("/state", response_model=StateDocument)
+async def export_state(store: StoreDep) -> dict[str, Any]:
+    """The whole state (every tenancy's backups and volumes), in the form `PUT /_mockoci/state` takes back."""
+    return state_document(store)
+
+
+@router.put("/state", status_code=204, response_class=Response)
+async def import_state(
+    store: StoreDep,
+    document: StateDocument,
+) -> Response:
+    """Replaces the whole state with a document from `GET /_mockoci/state`; a bad one changes nothing."""
+    try:
+        state = parse_state(document.model_dump(mode="json", by_alias=True), "state document")
+    except StateFileError as exc:
+        raise errors.InvalidParameter(str(exc)) from exc
+    store.import_state(state)
     return Response(status_code=204)

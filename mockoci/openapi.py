@@ -1,0 +1,107 @@
+"""mockoci's OpenAPI document, made to tell the truth about the wire: OCI's headers and error bodies.
+
+FastAPI derives the operations, models and parameters from the routes; this adds what it cannot see (the
+headers that middleware and `backup_response` set, the errors that middleware and handlers answer with) and
+drops what is not true (FastAPI's 422 `{"detail": ...}`, which mockoci never sends).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from .models import LIFECYCLE_STATES
+
+OCI_PREFIX = "/20160918/"
+ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+REQUEST_ID = {
+    "description": "Unique id of this request: the client's own `opc-request-id` if it sent one.",
+    "schema": {"type": "string"},
+}
+ETAG = {"description": "The resource's current etag, for `if-match`.", "schema": {"type": "string"}}
+NEXT_PAGE = {
+    "description": "Present while more results exist: pass it as `page` to get them; absent on the last.",
+    "schema": {"type": "string"},
+}
+LOCATION = {"description": "URL of the new backup.", "schema": {"type": "string"}}
+ERRORS_EVERYWHERE = {
+    400: "CannotParseRequest, InvalidParameter, MissingParameter",
+    404: "NotAuthorizedOrNotFound; InvalidParameter for a path id that cannot be an OCID; NotFound",
+    405: "MethodNotAllowed",
+    431: "RequestHeaderFieldsTooLarge",
+}
+BODY_ERRORS = {413: "PayloadTooLarge", 415: "UnsupportedMediaType: the body is not application/json"}
+ETAG_OPERATIONS = {
+    "GetVolumeBackup", "CreateVolumeBackup", "UpdateVolumeBackup", "CopyVolumeBackup",
+    "ChangeVolumeBackupCompartment",
+}
+DESCRIPTION = """A local emulator of OCI Block Storage volume backups (Core API 20160918).
+
+Every error is OCI's body `{"code", "message"}` with an `opc-request-id` header. OCI requests must carry an
+OCI request signature (`authorization` header) unless the server runs with `--auth off`. Paths under
+`/_mockoci/` are mockoci's own API and are never signed."""
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {"opc-request-id": REQUEST_ID},
+        "content": {"application/json": {"schema": ERROR_REF}},
+    }
+
+
+def _enrich_operation(path: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    responses.pop("422", None)
+    oci = path.startswith(OCI_PREFIX)
+    added = dict(ERRORS_EVERYWHERE)
+    if "requestBody" in operation and oci:
+        added.update(BODY_ERRORS)
+    for error_status, description in added.items():
+        responses.setdefault(str(error_status), _error(description))
+    for status, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers.setdefault("opc-request-id", REQUEST_ID)
+        if not status.startswith("2"):
+            continue
+        operation_id = operation.get("operationId")
+        if operation_id in ETAG_OPERATIONS:
+            headers["etag"] = ETAG
+        if operation_id == "ListVolumeBackups":
+            headers["opc-next-page"] = NEXT_PAGE
+        if operation_id == "CopyVolumeBackup":
+            headers["location"] = headers["content-location"] = LOCATION
+    if not oci:
+        return
+    parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+    parameters.append({
+        "name": "opc-request-id", "in": "header", "required": False,
+        "description": "An id for this request, echoed in the response.",
+        "schema": {"type": "string"},
+    })
+    for parameter in parameters:
+        if parameter["name"] == "lifecycleState" and parameter["in"] == "query":
+            parameter["schema"] = {"type": "string", "enum": list(LIFECYCLE_STATES),
+                                   "description": "Compared without regard to case."}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """The document FastAPI derives from the routes, with OCI's headers and errors added."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=app.routes)
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            _enrich_operation(path, operation)
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    app.openapi_schema = document
+    return document
+
+
+def install(app: FastAPI) -> None:
+    """Serve the enriched document at the app's `openapi_url`."""
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]

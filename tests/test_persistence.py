@@ -1,0 +1,251 @@
+"""Persistence: the state file (atomic writes, SIGTERM and SIGKILL) and the admin state export/import."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import COMPARTMENT, assert_oci_error
+
+from mockoci import persistence
+from mockoci.models import CreateVolumeBackupDetails
+from mockoci.persistence import StateFileError, parse_state, read_state_file, state_document, write_state_file
+from mockoci.server import MockOCIServer
+from mockoci.settings import Settings
+from mockoci.store import DEFAULT_TENANCY, VolumeBackupStore
+
+BASE = "/20160918/volumeBackups"
+OTHER_TENANCY = "ocid1.tenancy.oc1..aaaaaaaaothertenancy"
+
+
+def fill(store: VolumeBackupStore, tenancy: str, count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        details = CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1..v", display_name=f"n{i}",
+                                            freeform_tags={"i": str(i)})
+        ids.append(store.create_volume_backup(tenancy=tenancy, details=details).backup.id)
+    return ids
+
+
+def everything(store: VolumeBackupStore) -> dict[str, list[dict[str, Any]]]:
+    return {
+        tenancy: sorted((b.model_dump(mode="json") for b in held.backups), key=lambda b: b["id"])
+        for tenancy, held in store.export_state().items()
+    }
+
+
+def test_export_then_import_gives_the_same_state() -> None:
+    store = VolumeBackupStore(lifecycle_delay=0)
+    ids = fill(store, COMPARTMENT, 3)
+    fill(store, OTHER_TENANCY, 2)
+    store.delete_volume_backup(tenancy=COMPARTMENT, backup_id=ids[0])
+    document = json.loads(json.dumps(state_document(store)))
+    copy = VolumeBackupStore(lifecycle_delay=0)
+    copy.import_state(parse_state(document, "test"))
+    assert everything(copy) == everything(store)
+    assert set(everything(copy)) == {COMPARTMENT, OTHER_TENANCY}
+
+
+@pytest.mark.parametrize(("document", "fragment"), [
+    ([], "not a mockoci state document"),
+    ({"format": "other"}, "not a mockoci state document"),
+    ({"format": "mockoci-state", "version": 99, "tenancies": {}}, "version 99"),
+    ({"format": "mockoci-state", "version": 1, "tenancies": []}, "tenancies"),
+    ({"format": "mockoci-state", "version": 1, "tenancies": {"t": {"volumeBackups": [{"id": 1}]}}},
+     "tenancy t"),
+    ({"format": "mockoci-state", "version": 1, "tenancies": {"t": {"surprise": []}}}, "surprise"),
+])
+def test_foreign_documents_are_refused(document: Any, fragment: str) -> None:
+    with pytest.raises(StateFileError, match=fragment):
+        parse_state(document, "doc")
+
+
+def test_a_failed_write_leaves_the_good_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "state.json"
+    store = VolumeBackupStore(lifecycle_delay=0)
+    fill(store, COMPARTMENT, 2)
+    write_state_file(path, state_document(store))
+    good = path.read_bytes()
+    fill(store, COMPARTMENT, 1)
+
+    def crash(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(persistence.os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        write_state_file(path, state_document(store))
+    assert path.read_bytes() == good
+    assert os.listdir(tmp_path) == ["state.json"]  # no temporary file left behind
+
+
+def test_a_half_written_temporary_file_is_never_read(tmp_path: Path) -> None:
+    """A crash mid-write leaves only a temporary file beside the good one; loading reads the good one."""
+    path = tmp_path / "state.json"
+    store = VolumeBackupStore(lifecycle_delay=0)
+    fill(store, COMPARTMENT, 2)
+    write_state_file(path, state_document(store))
+    (tmp_path / ".state.json.abc.tmp").write_bytes(path.read_bytes()[:40])
+    loaded = read_state_file(path)
+    assert loaded is not None and len(loaded[COMPARTMENT].backups) == 2
+
+
+def test_a_missing_file_is_an_empty_start(tmp_path: Path) -> None:
+    assert read_state_file(tmp_path / "none.json") is None
+
+
+def test_a_missing_folder_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(StateFileError, match="does not exist"):
+        read_state_file(tmp_path / "no" / "state.json")
+
+
+# -- the admin API --------------------------------------------------------------------------------------
+
+
+def test_admin_state_snapshot_and_restore(server: MockOCIServer, client: Any, create_backup: Any) -> None:
+    kept = [create_backup(display_name=f"kept{i}") for i in range(3)]
+    snapshot = requests.get(server.url + "/_mockoci/state", timeout=10)
+    assert snapshot.status_code == 200
+    assert snapshot.json()["format"] == "mockoci-state"
+    create_backup(display_name="after the snapshot")
+    client.delete_volume_backup(kept[0].id)
+    restored = requests.put(server.url + "/_mockoci/state", json=snapshot.json(), timeout=10)
+    assert restored.status_code == 204, restored.text
+    listed = client.list_volume_backups(compartment_id=COMPARTMENT).data
+    assert sorted(b.display_name for b in listed) == ["kept0", "kept1", "kept2"]
+    assert {b.lifecycle_state for b in listed} == {"AVAILABLE"}
+    assert client.get_volume_backup(kept[0].id).data.freeform_tags == kept[0].freeform_tags
+
+
+def test_admin_state_import_refuses_a_bad_document_and_changes_nothing(
+    server: MockOCIServer, client: Any, create_backup: Any
+) -> None:
+    create_backup(display_name="stays")
+    foreign = json.dumps({"format": "mockoci-state", "version": 2, "tenancies": {}}).encode()
+    for body in [b"{", b"[]", foreign]:
+        response = requests.put(server.url + "/_mockoci/state", data=body,
+                                headers={"content-type": "application/json"}, timeout=10)
+        assert response.status_code == 400
+        assert response.json()["code"] in ("CannotParseRequest", "InvalidParameter")
+    assert [b.display_name for b in client.list_volume_backups(compartment_id=COMPARTMENT).data] == ["stays"]
+    assert_oci_error(response, 400, "InvalidParameter")
+
+
+# -- the state file across restarts of `mockoci serve` -----------------------------------------------------
+
+
+class Serve:
+    """`mockoci serve` as a child process on a free port, without signature checks."""
+
+    def __init__(self, state_file: Path, interval: float) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mockoci", "serve", "--port", "0", "--auth", "off", "--log-level", "info",
+             "--lifecycle-delay", "0", "--state-file", str(state_file), "--state-interval", str(interval)],
+            stderr=subprocess.PIPE, text=True,
+        )
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + 20
+        for line in self.process.stderr:
+            found = re.search(r"running on http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                self.url = f"http://127.0.0.1:{found.group(1)}"
+                break
+            assert time.monotonic() < deadline, "mockoci serve did not start"
+        else:
+            raise AssertionError(f"mockoci serve exited with {self.process.wait()}")
+
+    def create(self, name: str) -> str:
+        details = {"volumeId": "ocid1.volume.oc1..v", "displayName": name}
+        response = requests.post(self.url + BASE, json=details, timeout=10)
+        assert response.status_code == 200, response.text
+        backup_id: str = response.json()["id"]
+        return backup_id
+
+    def names(self) -> list[str]:
+        query = {"compartmentId": DEFAULT_TENANCY, "sortBy": "DISPLAYNAME"}
+        response = requests.get(self.url + BASE, params=query, timeout=10)
+        return [backup["displayName"] for backup in response.json()]
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            assert self.process.stderr is not None
+            self.process.stderr.close()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
+    started: list[Serve] = []
+
+    def start(interval: float = 3600) -> Serve:
+        started.append(Serve(tmp_path / "state.json", interval))
+        return started[-1]
+
+    yield start
+    for one in started:
+        if one.process.poll() is None:
+            one.process.kill()
+            one.process.wait()
+
+
+def test_sigterm_keeps_everything(serve: Callable[..., Serve], tmp_path: Path) -> None:
+    first = serve()
+    for name in ("a", "b", "c"):
+        first.create(name)
+    first.stop(signal.SIGTERM)
+    assert (tmp_path / "state.json").exists()
+    second = serve()
+    assert second.names() == ["a", "b", "c"]
+    second.create("d")
+    second.stop(signal.SIGINT)
+    assert serve().names() == ["a", "b", "c", "d"]
+
+
+def test_sigkill_loses_at_most_the_last_interval(serve: Callable[..., Serve]) -> None:
+    first = serve(interval=0.3)
+    first.create("saved")
+    time.sleep(1.0)  # more than two intervals: a save has run since
+    first.create("maybe lost")
+    first.stop(signal.SIGKILL)
+    names = serve().names()
+    assert "saved" in names
+    assert set(names) <= {"saved", "maybe lost"}
+
+
+@pytest.mark.parametrize("content", [b"{\"format\": \"mockoci-state\", \"vers", b"[1, 2]", b"\xff\xfe", b""])
+def test_a_corrupt_or_foreign_state_file_stops_start_up(tmp_path: Path, content: bytes) -> None:
+    """... with a clear message, and the file is left as it was."""
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockoci", "serve", "--port", "0", "--state-file", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot load the state file" in result.stderr and str(path) in result.stderr
+    assert path.read_bytes() == content
+
+
+def test_an_in_process_server_saves_at_stop(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    settings = Settings(port=0, auth="off", lifecycle_delay=0, state_file=path, state_interval=3600)
+    with MockOCIServer(settings) as server:
+        answer = requests.post(server.url + BASE, json={"volumeId": "ocid1.volume.oc1..v"}, timeout=10)
+        created = answer.json()
+        assert not path.exists()  # no save yet: the interval is an hour
+    loaded = read_state_file(path)
+    assert loaded is not None
+    assert [backup.id for backup in loaded[DEFAULT_TENANCY].backups] == [created["id"]]
+    with MockOCIServer(settings) as again:
+        assert requests.get(f"{again.url}{BASE}/{created['id']}", timeout=10).json() == created
