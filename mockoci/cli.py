@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="keep state in this file: loaded at start, saved periodically and at shutdown")
     serve.add_argument("--state-interval", type=float, metavar="SECONDS",
                        help="time between saves of the state file (default 30)")
+    serve.add_argument("--max-body-bytes", type=int, metavar="N",
+                       help="largest request body; a larger one gets 413 (default 1048576)")
+    serve.add_argument("--max-header-bytes", type=int, metavar="N",
+                       help="largest request header block; a larger one gets 431 (default 16384)")
+    serve.add_argument("--max-retry-tokens", type=int, metavar="N",
+                       help="opc-retry-tokens remembered per tenancy, oldest forgotten first (default 10000)")
+    serve.add_argument("--max-terminated-backups", type=int, metavar="N",
+                       help="TERMINATED backups kept per tenancy, oldest forgotten first (default 1000)")
     serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--lifecycle-mode", choices=["immediate", "delay", "manual"],
                        help="how backups progress: at once, after --lifecycle-delay, or only when a test says so "

@@ -164,3 +164,14 @@ def test_invalid_setting_is_reported() -> None:
     result = subprocess.run([sys.executable, "-m", "mockoci", "serve", "--lifecycle-delay", "-1"],
                             capture_output=True, timeout=30)
     assert result.returncode == 2 and b"lifecycle_delay" in result.stderr
+
+
+def test_every_setting_is_a_serve_option_and_an_environment_variable() -> None:
+    from mockoci.cli import _parser
+    from mockoci.settings import Settings
+
+    serve = _parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr]
+    options = {option for action in serve._actions for option in action.option_strings}
+    for name in Settings.model_fields:
+        assert "--" + name.replace("_", "-") in options, name
+    assert Settings.model_config["env_prefix"] == "MOCKOCI_"
