@@ -38,6 +38,8 @@ def header_bytes(scope: Scope) -> int:
 
 def repeated_parameter(query_string: bytes) -> str | None:
     """The first query parameter given more than once, if any."""
+    if not query_string:
+        return None
     seen: set[str] = set()
     for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name in seen:
