@@ -121,6 +121,9 @@ class FaultRules:
         self._ids = itertools.count(1)
         self._random = random.Random(seed)
 
+    def __len__(self) -> int:
+        return len(self._rules)
+
     def add(self, spec: FaultSpec) -> Fault:
         problem = spec.problem()
         if problem is not None:
@@ -172,7 +175,7 @@ class FaultMiddleware:
         self.rules = rules
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_admin_path(scope["path"]):
+        if scope["type"] != "http" or not self.rules or is_admin_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         fault = self.rules.strike(

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .handlers import REQUEST_ID_KEY
 from .middleware import AUTH_FAILURE_KEY, TENANCY_KEY
 from .models import format_datetime
 from .operations import OPERATION_KEY, is_admin_path, operation_of
+from .request_headers import request_headers, response_header
 from .settings import RequestLog
 
 FAULT_KEY = "mockoci.fault"
@@ -132,7 +132,7 @@ class JournalMiddleware:
             nonlocal status, response_request_id
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_request_id = Headers(raw=message.get("headers", [])).get("opc-request-id")
+                response_request_id = response_header(message, b"opc-request-id")
             elif message["type"] == "http.response.body" and status >= 400:
                 error_body.extend(message.get("body", b"")[: _ERROR_BODY_LIMIT - len(error_body)])
             await send(message)
@@ -149,7 +149,7 @@ class JournalMiddleware:
     def _entry(
         self, scope: Scope, status: int, request_id: str | None, error_body: bytes, duration_ms: float
     ) -> JournalEntry:
-        headers = Headers(scope=scope)
+        headers = request_headers(scope)
         error_code, error_message = _error_of(error_body) if status >= 400 else (None, None)
         auth_failure, signing_string = _auth_failure(scope.get(AUTH_FAILURE_KEY))
         if auth_failure is None and status == 401:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
 from .handlers import REQUEST_ID_KEY, error_response, logger, new_request_id
 from .keys import KeyRegistry
+from .request_headers import request_headers, response_header
 from .settings import AuthMode
 from .signing import SignatureError, SignatureParams, check_presence, verify_request
 from .store import DEFAULT_TENANCY
@@ -37,15 +38,14 @@ class OCIRequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        request_id = headers.get("opc-request-id") or new_request_id()
+        request_id = request_headers(scope).get("opc-request-id") or new_request_id()
         scope[REQUEST_ID_KEY] = request_id
         path: str = scope["path"]
         if path == OCI_PREFIX or path.startswith(OCI_PREFIX + "/"):
             scope[TENANCY_KEY] = DEFAULT_TENANCY
             if self.auth == "presence":
                 try:
-                    scope[TENANCY_KEY] = check_presence(scope["method"], headers).tenancy
+                    scope[TENANCY_KEY] = check_presence(scope["method"], request_headers(scope)).tenancy
                 except SignatureError as exc:
                     response = error_response(errors.NotAuthenticated(f"Not authenticated: {exc}."), request_id)
                     await response(scope, receive, send)
@@ -55,17 +55,18 @@ class OCIRequestMiddleware:
                 if body is None:  # the client went away before sending its whole body
                     return
                 try:
-                    scope[TENANCY_KEY] = self._verify(scope, headers, body).tenancy
+                    scope[TENANCY_KEY] = self._verify(scope, Headers(scope=scope), body).tenancy
                 except SignatureError as exc:
                     _record_failure(scope, exc, request_id)
                     await error_response(errors.NotAuthenticated(), request_id)(scope, receive, send)
                     return
 
+        raw_request_id = request_id.encode("latin-1")
+
         async def send_with_request_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                if "opc-request-id" not in response_headers:
-                    response_headers.append("opc-request-id", request_id)
+            is_start = message["type"] == "http.response.start"
+            if is_start and response_header(message, b"opc-request-id") is None:
+                message["headers"] = [*message.get("headers", ()), (b"opc-request-id", raw_request_id)]
             await send(message)
 
         await self.app(scope, receive, send_with_request_id)

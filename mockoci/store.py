@@ -7,11 +7,12 @@ import heapq
 import itertools
 import json
 import math
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from . import errors
 from .clock import Clock
@@ -50,8 +51,15 @@ class Lifecycle:
         return self.delay * stage
 
 
-# One set object per distinct set of fields given, shared by all stored backups (see StoredBackup).
+# Objects stored backups share (see _compact).
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+_SHARED_STRINGS = (
+    "compartment_id", "volume_id", "kms_key_id", "source_volume_backup_id", "lifecycle_state", "type", "source_type",
+)
+_SIZES = ("size_in_gbs", "size_in_mbs", "unique_size_in_gbs", "unique_size_in_mbs")
+_SHARED_SIZES: dict[int, int] = {}
+_TAG_MAPS = ("defined_tags", "freeform_tags", "system_tags")
+_EMPTY_TAGS: dict[str, Any] = {}
 
 
 @dataclass(slots=True)
@@ -63,17 +71,62 @@ class StoredBackup:
     _json: bytes | None = None
 
     def __post_init__(self) -> None:
-        # pydantic gives every model its own set of the fields it was given: 2.2 KB of a 4 KB backup. Stored
-        # backups share one set per distinct value instead. Nothing changes a stored model's set in place
-        # (the store never assigns to a model's fields; model_copy copies the set before adding to it).
-        given = self.backup.__pydantic_fields_set__
-        shared = _FIELDS_SETS.setdefault(frozenset(given), given)
-        object.__setattr__(self.backup, "__pydantic_fields_set__", shared)
+        self.backup = _compact(self.backup)
 
     def json(self) -> bytes:
         if self._json is None:
             self._json = self.backup.model_dump_json(by_alias=True).encode()
         return self._json
+
+
+def _compact(backup: VolumeBackup) -> VolumeBackup:
+    """An equal model that takes less memory, for storing: 1 KB less of a 2 KB backup (docs/performance.md).
+
+    - Its fields go in a key-sharing dict, a copy of `_SHARED_KEYS`: 280 B instead of the 830 B of the dict
+      pydantic builds.
+    - pydantic gives every model its own set of the fields it was given; stored models share one set per
+      distinct value.
+    - Equal values many backups hold are stored once: the OCIDs of compartments, volumes and keys, the states,
+      the sizes, the empty tag maps, and a request time equal to the creation time.
+
+    Nothing changes a stored model in place (the store replaces a version by a new one; model_copy copies the
+    fields and their set before changing them), so sharing is safe.
+    """
+    fields = _SHARED_KEYS.copy()
+    fields.update(backup.__dict__)
+    for name in _SHARED_STRINGS:
+        value = fields[name]
+        if value is not None:
+            fields[name] = sys.intern(value)
+    for name in _SIZES:
+        value = fields[name]
+        if value is not None and len(_SHARED_SIZES) < 10_000:
+            fields[name] = _SHARED_SIZES.setdefault(value, value)
+    for name in _TAG_MAPS:
+        if fields[name] == {}:
+            fields[name] = _EMPTY_TAGS
+    if fields["time_request_received"] == fields["time_created"]:
+        fields["time_request_received"] = fields["time_created"]
+    compact = VolumeBackup.__new__(VolumeBackup)
+    object.__setattr__(compact, "__dict__", fields)
+    given = backup.__pydantic_fields_set__
+    object.__setattr__(compact, "__pydantic_fields_set__", _FIELDS_SETS.setdefault(frozenset(given), given))
+    object.__setattr__(compact, "__pydantic_extra__", backup.__pydantic_extra__)
+    object.__setattr__(compact, "__pydantic_private__", backup.__pydantic_private__)
+    return compact
+
+
+def _key_sharing_fields() -> dict[str, Any]:
+    """A dict of VolumeBackup's fields (all None) whose copies share one table of keys: CPython keeps the keys of
+    instance dicts built attribute by attribute in one table per class, and copying such a dict (then setting
+    the same keys) keeps it so; each copy holds only its values."""
+    model = VolumeBackup.__new__(VolumeBackup)
+    for name in VolumeBackup.model_fields:
+        object.__setattr__(model, name, None)
+    return model.__dict__
+
+
+_SHARED_KEYS = _key_sharing_fields()
 
 
 @dataclass(slots=True)

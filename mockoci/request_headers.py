@@ -1,0 +1,28 @@
+"""A request's headers as a dict, parsed once per request and shared by every middleware that reads them."""
+
+from __future__ import annotations
+
+from starlette.types import Message, Scope
+
+HEADERS_KEY = "mockoci.headers"
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """Header name (lower case, as ASGI servers give it) to its first value, as Starlette's `Headers.get`
+    gives it; cached in the scope. Starlette's `Headers` scans the raw list on every lookup, and each
+    middleware built its own: ~15 lookups per request (docs/performance.md)."""
+    parsed: dict[str, str] | None = scope.get(HEADERS_KEY)
+    if parsed is None:
+        parsed = {}
+        for name, value in scope["headers"]:
+            parsed.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        scope[HEADERS_KEY] = parsed
+    return parsed
+
+
+def response_header(message: Message, name: bytes) -> str | None:
+    """The first value of header `name` (lower case) in an `http.response.start` message, if it has one."""
+    for key, value in message.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

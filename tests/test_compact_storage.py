@@ -1,0 +1,77 @@
+"""Unit: what the speed and memory work must not change: stored backups equal what was given, values shared
+between stored backups never leak a change from one to another, and headers parsed once read as Starlette's."""
+
+from __future__ import annotations
+
+import sys
+
+from starlette.datastructures import Headers
+
+from mockoci.models import UpdateVolumeBackupDetails, VolumeBackup
+from mockoci.request_headers import request_headers, response_header
+from mockoci.store import VolumeBackupStore
+
+COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaacompact"
+
+
+def backup(n: int) -> VolumeBackup:
+    return VolumeBackup.model_validate({
+        "id": f"ocid1.volumebackup.oc1.iad.ab{n:03d}", "compartmentId": COMPARTMENT,
+        "displayName": f"backup-{n}", "lifecycleState": "AVAILABLE", "type": "FULL",
+        "timeCreated": "2026-03-01T12:00:00.000Z", "timeRequestReceived": "2026-03-01T12:00:00.000Z",
+        "freeformTags": {}, "definedTags": {}, "systemTags": {}, "sizeInGBs": 50, "sizeInMBs": 51200,
+        "volumeId": "ocid1.volume.oc1.iad.abvolume",
+    })
+
+
+def test_a_stored_backup_equals_the_model_given_and_serialises_the_same() -> None:
+    given = backup(1)
+    before = given.model_dump_json(by_alias=True)
+    [stored] = VolumeBackupStore().seed(tenancy="t", backups=[given])
+    assert stored.backup == given
+    assert stored.json() == before.encode()
+    assert stored.backup.model_fields_set == given.model_fields_set
+    assert given.model_dump_json(by_alias=True) == before  # the model given is not changed
+    assert stored.backup.model_dump(exclude_unset=True) == given.model_dump(exclude_unset=True)
+
+
+def test_shared_values_do_not_leak_between_backups() -> None:
+    store = VolumeBackupStore(lifecycle_delay=0)
+    first, second = store.seed(tenancy="t", backups=[backup(1), backup(2)])
+    assert first.backup.freeform_tags is second.backup.freeform_tags  # one empty map, shared
+    assert first.backup.volume_id is second.backup.volume_id
+
+    updated = store.update_volume_backup(
+        tenancy="t", backup_id=first.backup.id,
+        details=UpdateVolumeBackupDetails(freeform_tags={"team": "a"}, display_name="renamed"),
+    )
+    assert updated.backup.freeform_tags == {"team": "a"}
+    other = store.get_volume_backup(tenancy="t", backup_id=second.backup.id).backup
+    assert other.freeform_tags == {}
+    assert other.display_name == "backup-2"
+    assert backup(3).freeform_tags == {}
+
+
+def test_stored_backups_take_less_memory_than_pydantic_models() -> None:
+    given = backup(1)
+    [stored] = VolumeBackupStore().seed(tenancy="t", backups=[given])
+    assert sys.getsizeof(stored.backup.__dict__) < sys.getsizeof(given.__dict__) / 2
+
+
+def test_request_headers_read_as_starlette_headers_do() -> None:
+    scope = {"type": "http", "headers": [
+        (b"x-date", b"Mon, 01 Jan 2026 00:00:00 GMT"), (b"accept", b"a"), (b"accept", b"b"), (b"empty", b""),
+    ]}
+    parsed = request_headers(scope)
+    starlette = Headers(scope=scope)
+    for name in ("x-date", "accept", "empty", "missing"):
+        assert parsed.get(name) == starlette.get(name)
+    assert request_headers(scope) is parsed  # parsed once per request
+
+
+def test_response_header_finds_the_first_value() -> None:
+    message = {"type": "http.response.start", "headers": [(b"etag", b"1"), (b"opc-request-id", b"A"),
+                                                          (b"opc-request-id", b"B")]}
+    assert response_header(message, b"opc-request-id") == "A"
+    assert response_header(message, b"location") is None
+    assert response_header({"type": "http.response.start"}, b"etag") is None
