@@ -80,7 +80,7 @@ class RequestLimitsMiddleware:
             await _refuse(too_large, scope, receive, send, {"connection": "close"})
             return
         scope[BODY_LENGTH_KEY] = len(body)
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         """The whole body, counted as it streams in; None as soon as it is over the limit."""
@@ -147,7 +147,7 @@ async def _refuse(
     await error_response(error, request_id, headers)(scope, receive, send)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """A `receive` that yields the already-read body once, then the real channel's messages (disconnects)."""
     sent = False
 

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import errors
 from .handlers import REQUEST_ID_KEY, error_response, logger, new_request_id
 from .keys import KeyRegistry
+from .limits import replay_body
 from .request_headers import request_headers, response_header
 from .settings import AuthMode
 from .signing import SignatureError, SignatureParams, check_presence, verify_request
@@ -93,16 +94,7 @@ async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+    return body, replay_body(body, receive)
 
 
 def _record_failure(scope: Scope, exc: SignatureError, request_id: str) -> None:
