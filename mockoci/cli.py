@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from . import __version__
 from .fixtures import FixtureError
 from .keys import InvalidKey
 from .persistence import StateFileError
+from .settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,45 +24,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mockoci {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server", argument_default=argparse.SUPPRESS)
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 12000)")
-    serve.add_argument("--region", help="region the server pretends to be (default us-ashburn-1)")
-    serve.add_argument("--auth", choices=["off", "presence", "verify"], help="signature check (default presence)")
-    serve.add_argument("--public-key", type=Path, action="append", metavar="PATH",
-                       help="public key (PEM) accepted in verify mode (repeatable)")
-    serve.add_argument("--keys-dir", type=Path, metavar="DIR",
-                       help="folder whose *.pem public keys are accepted in verify mode")
-    serve.add_argument("--lifecycle-delay", type=float, metavar="SECONDS",
-                       help="time a new backup takes to become AVAILABLE, a deleted one TERMINATED (default 0.5)")
-    serve.add_argument("--terminated-retention", type=float, metavar="SECONDS",
-                       help="time a TERMINATED backup stays readable (default 300)")
-    serve.add_argument("--retry-token-ttl", type=float, metavar="SECONDS",
-                       help="time an opc-retry-token is remembered (default 86400)")
-    serve.add_argument("--seed", type=int, help="seed for generated values, for reproducible runs")
-    serve.add_argument("--fixtures", type=Path, action="append", metavar="PATH",
-                       help="fixture file or folder to load at start (repeatable)")
-    serve.add_argument("--default-compartment-id", metavar="OCID",
-                       help="compartment of backups of unknown volumes (default: the caller's tenancy)")
-    serve.add_argument("--state-file", type=Path, metavar="PATH",
-                       help="keep state in this file: loaded at start, saved periodically and at shutdown")
-    serve.add_argument("--state-interval", type=float, metavar="SECONDS",
-                       help="time between saves of the state file (default 30)")
-    serve.add_argument("--max-body-bytes", type=int, metavar="N",
-                       help="largest request body; a larger one gets 413 (default 1048576)")
-    serve.add_argument("--max-header-bytes", type=int, metavar="N",
-                       help="largest request header block; a larger one gets 431 (default 16384)")
-    serve.add_argument("--max-retry-tokens", type=int, metavar="N",
-                       help="opc-retry-tokens remembered per tenancy, oldest forgotten first (default 10000)")
-    serve.add_argument("--max-terminated-backups", type=int, metavar="N",
-                       help="TERMINATED backups kept per tenancy, oldest forgotten first (default 1000)")
-    serve.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
-    serve.add_argument("--lifecycle-mode", choices=["immediate", "delay", "manual"],
-                       help="how backups progress: at once, after --lifecycle-delay, or only when a test says so "
-                            "(default delay)")
-    serve.add_argument("--journal-size", type=int, metavar="N", help="requests the journal keeps (default 1000)")
-    serve.add_argument("--request-log", choices=["off", "stdout", "stderr"],
-                       help="write one JSON line per request there (default off)")
+    for name, field in Settings.model_fields.items():
+        serve.add_argument("--" + name.replace("_", "-"), **_option(field))
     return parser
+
+
+def _option(field: FieldInfo) -> dict[str, Any]:
+    """An argparse option for a Settings field: its type (or choices), its description and default."""
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, UnionType):  # `X | None`
+        annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
+    option: dict[str, Any] = {"help": (field.description or "").rstrip(".")}
+    if get_origin(annotation) is Literal:
+        option["choices"] = get_args(annotation)
+    elif get_origin(annotation) is list:
+        option.update(type=get_args(annotation)[0], action="append", metavar="PATH")
+        option["help"] += " (repeatable)"
+    else:
+        option["type"] = annotation
+    if field.default not in (None, PydanticUndefined):
+        option["help"] += f" (default {field.default})"
+    return option
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +53,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from .app import create_app
-    from .settings import Settings
 
     try:
         settings = Settings(**args)

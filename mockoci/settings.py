@@ -19,8 +19,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MOCKOCI_", extra="ignore", frozen=True)
 
-    host: str = "127.0.0.1"
-    port: int = Field(12000, ge=0, le=65535)
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(12000, ge=0, le=65535, description="Port to listen on.")
     region: str = Field("us-ashburn-1", description="The region this server pretends to be (shapes new OCIDs).")
     auth: AuthMode = Field(
         "presence",
@@ -64,7 +64,9 @@ class Settings(BaseSettings):
         None, description="Load state from this file at start; save it there periodically and at shutdown."
     )
     state_interval: float = Field(30.0, gt=0, description="Seconds between saves of the state file.")
-    log_level: Literal["critical", "error", "warning", "info", "debug"] = "warning"
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "warning", description="The server's log level."
+    )
     lifecycle_mode: LifecycleMode = Field(
         "delay",
         description="immediate: transitions happen at once; delay: after lifecycle_delay seconds of the "
