@@ -14,7 +14,7 @@ from .keys import KeyRegistry
 from .limits import replay_body
 from .request_headers import request_headers, response_header
 from .settings import AuthMode
-from .signing import SignatureError, SignatureParams, check_presence, verify_request
+from .signing import SignatureError, SignatureParams, check_presence, parse_authorization, verify_request
 from .store import DEFAULT_TENANCY
 
 OCI_PREFIX = "/20160918"
@@ -48,6 +48,7 @@ class OCIRequestMiddleware:
                 try:
                     scope[TENANCY_KEY] = check_presence(scope["method"], request_headers(scope)).tenancy
                 except SignatureError as exc:
+                    scope[TENANCY_KEY] = _claimed_tenancy(scope)
                     response = error_response(errors.NotAuthenticated(f"Not authenticated: {exc}."), request_id)
                     await response(scope, receive, send)
                     return
@@ -58,6 +59,7 @@ class OCIRequestMiddleware:
                 try:
                     scope[TENANCY_KEY] = self._verify(scope, Headers(scope=scope), body).tenancy
                 except SignatureError as exc:
+                    scope[TENANCY_KEY] = _claimed_tenancy(scope)
                     _record_failure(scope, exc, request_id)
                     await error_response(errors.NotAuthenticated(), request_id)(scope, receive, send)
                     return
@@ -95,6 +97,15 @@ async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
             break
     body = b"".join(chunks)
     return body, replay_body(body, receive)
+
+
+def _claimed_tenancy(scope: Scope) -> str:
+    """The tenancy a refused request claims in its keyId, so that its journal entry is that tenancy's to read
+    (nothing else uses it: a refused request reaches no state)."""
+    try:
+        return parse_authorization(request_headers(scope).get("authorization")).tenancy
+    except SignatureError:
+        return DEFAULT_TENANCY
 
 
 def _record_failure(scope: Scope, exc: SignatureError, request_id: str) -> None:

@@ -151,4 +151,18 @@ def test_a_failed_verification_records_its_reason_and_signing_string(
     assert (entry["status"], entry["errorCode"]) == (401, "NotAuthenticated")
     assert "signature" in entry["authFailure"] and entry["authFailure"] != error.value.message
     assert f"(request-target): get /20160918/volumeBackups?compartmentId={TENANCY}" in entry["signingString"]
+    # journaled under the tenancy the refused request claims, where a plugin user's filtered journal looks
+    assert entry["tenancy"] == TENANCY
+    assert AdminClient(verify_server.url).request("GET", f"/journal?tenancy={TENANCY}") == [entry]
     AdminClient(verify_server.url).request("POST", "/reset")
+
+
+def test_a_refused_presence_request_is_journaled_under_its_claimed_tenancy(client: Any, mock: MockOCI) -> None:
+    claimed = "ocid1.tenancy.oc1..aaaaaaaaclaimed"
+    auth = (f'Signature keyId="{claimed}/ocid1.user.oc1..u/aa:bb",algorithm="rsa-sha256",'
+            'headers="date (request-target) host",signature="c2ln"')
+    refused = requests.get(mock.url + "/20160918/volumeBackups/x", headers={"authorization": auth}, timeout=5)
+    assert refused.status_code == 401  # no date header
+    [entry] = mock.admin.request("GET", f"/journal?tenancy={claimed}")
+    assert (entry["status"], entry["errorCode"], entry["tenancy"]) == (401, "NotAuthenticated", claimed)
+    assert "date" in entry["authFailure"]
