@@ -200,6 +200,16 @@ class Page:
     next_cursor: tuple[str, str] | None
 
 
+# A transition from state S applies only to a backup then in S: the states from which a backup reaches S by
+# itself (forcing a state drops the forced backup's pending transitions).
+_MAY_STILL_APPLY = {
+    "REQUEST_RECEIVED": frozenset({"REQUEST_RECEIVED"}),
+    "CREATING": frozenset({"REQUEST_RECEIVED", "CREATING"}),
+    "TERMINATING": frozenset({"TERMINATING"}),
+    "TERMINATED": frozenset({"TERMINATING", "TERMINATED"}),
+}
+
+
 @dataclass(order=True, slots=True)
 class _Transition:
     due: float
@@ -217,6 +227,8 @@ def request_fingerprint(operation: str, *parts: object) -> str:
 
 class VolumeBackupStore:
     """All volume backups. Every method is atomic: a check and the write it guards happen under one lock."""
+
+    TRANSITIONS_COMPACT_FLOOR = 10_000  # pending transitions tolerated before stale ones are swept out
 
     def __init__(
         self,
@@ -246,6 +258,7 @@ class VolumeBackupStore:
         self._lock = threading.Lock()
         self._partitions: dict[str, Partition] = {}
         self._transitions: list[_Transition] = []
+        self._compact_at = self.TRANSITIONS_COMPACT_FLOOR
         self._seq = itertools.count(1)
         self._baseline: list[VolumeBackup] = []
         self._baseline_volumes: dict[str, Volume] = {}
@@ -442,6 +455,10 @@ class VolumeBackupStore:
         with self._lock:
             partition = self._advance(tenancy)
             current = self._get(partition, backup_id)
+            self._transitions = [
+                t for t in self._transitions if (t.tenancy, t.backup_id) != (tenancy, backup_id)
+            ]
+            heapq.heapify(self._transitions)
             self._seed_one(tenancy, partition, current.backup.model_copy(update={"lifecycle_state": state}))
             self._apply_due()
             return partition.backups[backup_id]
@@ -621,6 +638,21 @@ class VolumeBackupStore:
     ) -> None:
         due = (self.clock.time() if start is None else start) + delay
         heapq.heappush(self._transitions, _Transition(due, next(self._seq), tenancy, backup_id, from_state, to_state))
+        if len(self._transitions) > self._compact_at:
+            self._compact_transitions()
+
+    def _compact_transitions(self) -> None:
+        """Drop pending transitions that can no longer apply (their backup was forgotten or moved on), so the
+        queue stays proportional to the backups stored; amortised O(1) per scheduled transition."""
+        def may_apply(transition: _Transition) -> bool:
+            partition = self._partitions.get(transition.tenancy)
+            current = partition.backups.get(transition.backup_id) if partition is not None else None
+            return current is not None and current.backup.lifecycle_state in _MAY_STILL_APPLY[transition.from_state]
+
+        live = [transition for transition in self._transitions if may_apply(transition)]
+        heapq.heapify(live)
+        self._transitions = live
+        self._compact_at = max(self.TRANSITIONS_COMPACT_FLOOR, 2 * len(live))
 
     def _put(self, partition: Partition, backup: VolumeBackup) -> StoredBackup:
         stored = StoredBackup(backup, make_etag(backup.id, next(self._seq)))

@@ -162,3 +162,35 @@ def test_store_partitions_are_isolated_and_reset_separately(store: VolumeBackupS
     with pytest.raises(errors.NotAuthorizedOrNotFound):
         store.get_volume_backup(tenancy=T, backup_id=mine.backup.id)
     assert store.get_volume_backup(tenancy="other", backup_id=theirs.backup.id)
+
+
+def test_pending_transitions_stay_proportional_to_the_backups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(VolumeBackupStore, "TRANSITIONS_COMPACT_FLOOR", 50)
+    store = VolumeBackupStore(lifecycle_delay=0, terminated_retention=10_000, max_terminated_backups=5,
+                              factory=Factory(2), clock=Clock())
+    pending = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    store.lifecycle_delay = 0
+    for _ in range(500):  # every delete leaves a purge transition whose backup the cap soon forgets
+        created = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+        store.delete_volume_backup(tenancy=T, backup_id=created.backup.id)
+    assert len(store._transitions) <= 2 * 50
+    # a slow backup created before all that still progresses: its pending transitions were kept
+    store.lifecycle_delay = 10
+    slow = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    for _ in range(200):
+        created = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    store.clock.advance(10)
+    assert store.get_volume_backup(tenancy=T, backup_id=slow.backup.id).backup.lifecycle_state == "AVAILABLE"
+    assert store.get_volume_backup(tenancy=T, backup_id=pending.backup.id).backup.lifecycle_state == "AVAILABLE"
+
+
+def test_forcing_a_state_drops_the_backups_pending_transitions() -> None:
+    store = VolumeBackupStore(lifecycle_delay=10, factory=Factory(3), clock=Clock())
+    created = store.create_volume_backup(tenancy=T, details=CreateVolumeBackupDetails(volume_id="v"))
+    store.clock.advance(5)  # CREATING, with CREATING -> AVAILABLE due at 10
+    store.force_state(tenancy=T, backup_id=created.backup.id, state="FAULTY")
+    store.force_state(tenancy=T, backup_id=created.backup.id, state="CREATING")  # due again at 15
+    store.clock.advance(6)
+    assert store.get_volume_backup(tenancy=T, backup_id=created.backup.id).backup.lifecycle_state == "CREATING"
+    store.clock.advance(5)
+    assert store.get_volume_backup(tenancy=T, backup_id=created.backup.id).backup.lifecycle_state == "AVAILABLE"
