@@ -34,6 +34,7 @@ def build_store(settings: Settings) -> VolumeBackupStore:
         default_compartment_id=settings.default_compartment_id,
         max_retry_tokens=settings.max_retry_tokens,
         max_terminated_backups=settings.max_terminated_backups,
+        max_tenancies=settings.max_tenancies,
         factory=Factory(settings.seed),
         clock=Clock(),
         lifecycle_mode=settings.lifecycle_mode,

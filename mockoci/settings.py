@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     max_terminated_backups: int = Field(
         1_000, ge=0, description="TERMINATED backups kept per tenancy; the oldest is forgotten first."
     )
+    max_tenancies: int = Field(
+        1_000, ge=1, description="Tenancies whose state is kept; the least recently used is forgotten first."
+    )
     state_file: Path | None = Field(
         None, description="Load state from this file at start; save it there periodically and at shutdown."
     )

@@ -9,6 +9,7 @@ import json
 import math
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -240,6 +241,7 @@ class VolumeBackupStore:
         default_compartment_id: str | None = None,
         max_retry_tokens: int = 10_000,
         max_terminated_backups: int = 1_000,
+        max_tenancies: int = 1_000,
         factory: Factory | None = None,
         clock: Clock | None = None,
         lifecycle_mode: LifecycleModeName = "delay",
@@ -253,10 +255,11 @@ class VolumeBackupStore:
         self.default_compartment_id = default_compartment_id
         self.max_retry_tokens = max_retry_tokens
         self.max_terminated_backups = max_terminated_backups
+        self.max_tenancies = max_tenancies
         self.factory = factory or Factory()
         self.clock = clock or Clock()
         self._lock = threading.Lock()
-        self._partitions: dict[str, Partition] = {}
+        self._partitions: OrderedDict[str, Partition] = OrderedDict()  # least recently used first
         self._transitions: list[_Transition] = []
         self._compact_at = self.TRANSITIONS_COMPACT_FLOOR
         self._seq = itertools.count(1)
@@ -562,7 +565,11 @@ class VolumeBackupStore:
 
     def _partition(self, tenancy: str) -> Partition:
         partition = self._partitions.get(tenancy)
-        if partition is None:
+        if partition is not None:
+            self._partitions.move_to_end(tenancy)
+        else:
+            while len(self._partitions) >= self.max_tenancies:
+                self._partitions.popitem(last=False)  # its pending transitions find nothing, and are swept
             # Every tenancy starts from the same stored versions of the fixtures (the same etags, as the content
             # is the same): copying the sorted index is ~50x faster than adding each backup again after a reset.
             partition = self._partitions[tenancy] = Partition(

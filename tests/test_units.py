@@ -194,3 +194,19 @@ def test_forcing_a_state_drops_the_backups_pending_transitions() -> None:
     assert store.get_volume_backup(tenancy=T, backup_id=created.backup.id).backup.lifecycle_state == "CREATING"
     store.clock.advance(5)
     assert store.get_volume_backup(tenancy=T, backup_id=created.backup.id).backup.lifecycle_state == "AVAILABLE"
+
+
+def test_the_least_recently_used_tenancy_is_forgotten_beyond_the_cap() -> None:
+    store = VolumeBackupStore(lifecycle_delay=0, max_tenancies=3, factory=Factory(4), clock=Clock())
+    made = {
+        tenancy: store.create_volume_backup(tenancy=tenancy, details=CreateVolumeBackupDetails(volume_id="v"))
+        for tenancy in ("t1", "t2", "t3")
+    }
+    store.get_volume_backup(tenancy="t1", backup_id=made["t1"].backup.id)  # t2 is now the least recently used
+    store.create_volume_backup(tenancy="t4", details=CreateVolumeBackupDetails(volume_id="v"))
+    assert set(store.export_state()) == {"t1", "t3", "t4"}
+    for tenancy in ("t1", "t3"):
+        assert store.get_volume_backup(tenancy=tenancy, backup_id=made[tenancy].backup.id)
+    with pytest.raises(errors.NotAuthorizedOrNotFound):  # (asking makes t2 anew and forgets t4)
+        store.get_volume_backup(tenancy="t2", backup_id=made["t2"].backup.id)
+    assert store.counts()["tenancies"] == 3
