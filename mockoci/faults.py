@@ -15,7 +15,7 @@ import random
 import threading
 from typing import Annotated, Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,6 +23,7 @@ from . import errors
 from .handlers import REQUEST_ID_KEY, error_response, new_request_id
 from .journal import FAULT_KEY
 from .middleware import TENANCY_KEY
+from .models import integral
 from .operations import is_admin_path, operation_of
 
 # The error a rule with only a status answers with.
@@ -42,7 +43,21 @@ _KNOWN_ERRORS: dict[str, type[errors.OCIError]] = {
 class FaultSpec(BaseModel):
     """A fault rule as a test writes it: every condition given must match (none: every OCI request)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True,
+        # what problem() refuses, said in the schema: a status or a latency above 0; a code only with a status
+        json_schema_extra={"allOf": [
+            {"anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["latency"], "properties": {"latency": {"type": "number", "exclusiveMinimum": 0}}},
+            ]},
+            {"anyOf": [
+                {"not": {"required": ["code"]}},
+                {"properties": {"code": {"type": "null"}}},
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+            ]},
+        ]},
+    )
 
     operation: str | None = Field(None, description="OCI operationId to match, e.g. `CreateVolumeBackup`.")
     method: str | None = Field(None, description="HTTP method to match, e.g. `POST`.")
@@ -50,7 +65,7 @@ class FaultSpec(BaseModel):
         None, description="Shell-style pattern the path must match, e.g. `/20160918/volumeBackups/*`."
     )
     tenancy: str | None = Field(None, description="Only requests signed for this tenancy OCID.")
-    status: Annotated[int, Field(ge=400, le=599)] | None = Field(
+    status: Annotated[int, Field(ge=400, le=599), BeforeValidator(integral)] | None = Field(
         None, description="Answer with this HTTP status instead of running the operation."
     )
     code: str | None = Field(
@@ -58,7 +73,7 @@ class FaultSpec(BaseModel):
     )
     message: str | None = Field(None, description="Error message of the answer.")
     latency: float = Field(0.0, ge=0, le=600, description="Seconds to wait before answering (or running).")
-    times: Annotated[int, Field(ge=1)] | None = Field(
+    times: Annotated[int, Field(ge=1), BeforeValidator(integral)] | None = Field(
         None, description="Apply to the next N matching requests only; default: every one."
     )
     probability: float = Field(1.0, ge=0, le=1, description="Chance that a matching request is faulted.")

@@ -13,6 +13,8 @@ from pydantic import ValidationError
 from .models import VolumeBackup
 from .store import Volume
 
+VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}
+
 
 class FixtureError(ValueError):
     """A fixture that cannot be loaded; the message names the file and the field."""
@@ -55,6 +57,9 @@ def parse_document(document: Any, source: str) -> FixtureSet:
             name = ".".join(str(part) for part in first["loc"])
             raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
     for index, item in enumerate(_array(document, "volumes", source)):
+        if isinstance(item, dict) and set(item) - VOLUME_KEYS:
+            extra = ", ".join(sorted(set(item) - VOLUME_KEYS))
+            raise FixtureError(f"{source}: volumes[{index}]: unknown key(s) {extra}")
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             raise FixtureError(f"{source}: volumes[{index}].id: a volume needs a string id")
         compartment, size = item.get("compartmentId"), item.get("sizeInGBs")

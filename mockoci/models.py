@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Strict
 from pydantic.alias_generators import to_camel
 
 LifecycleState = Literal["CREATING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "REQUEST_RECEIVED"]
@@ -28,7 +28,18 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-OCIDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(format_datetime, return_type=str)]
+def _datetime_text(value: object) -> object:
+    """A datetime on the wire is an RFC 3339 string: not a number (which lax mode reads as a Unix time)."""
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("Input should be an RFC 3339 date-time string")
+
+
+# Not strict (strict mode takes only datetime objects, not the JSON strings fixtures and state files hold).
+OCIDatetime = Annotated[
+    datetime, BeforeValidator(_datetime_text), Strict(False), AfterValidator(_as_utc),
+    PlainSerializer(format_datetime, return_type=str),
+]
 DisplayName = Annotated[str, Field(min_length=1, max_length=255)]
 FreeformTags = dict[str, str]
 DefinedTags = dict[str, dict[str, Any]]
@@ -38,20 +49,25 @@ class WireModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
 
 
-def _integral(value: object) -> object:
+def integral(value: object) -> object:
     """JSON has no integer type: `30.0` is the integer 30 (as JSON Schema and Java's Jackson read it)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+# With constraints, write Annotated[int, Field(...), BeforeValidator(integral)]: after it, they leave the schema.
+JSONInteger = Annotated[int, BeforeValidator(integral)]
+
+
 class RetentionDuration(WireModel):
     retention_time_unit: Literal["YEARS", "DAYS"]
-    retention_time_amount: Annotated[int, BeforeValidator(_integral)] = Field(ge=0, le=2**31 - 1)
+    retention_time_amount: JSONInteger = Field(ge=0, le=2**31 - 1)
 
 
 class VolumeBackup(WireModel):
     """A volume backup as GetVolumeBackup returns it. Every field is always present, `null` when unset."""
 
-    model_config = ConfigDict(extra="forbid", strict=False)
+    # strict like the request bodies: fixtures, POST /_mockoci/backups and state files hold JSON as OCI sends it
+    model_config = ConfigDict(extra="forbid")
 
     compartment_id: str
     defined_tags: DefinedTags | None = None

@@ -10,30 +10,31 @@ import json
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import negative_data_rejection, positive_data_acceptance
+from schemathesis.checks import positive_data_acceptance
 
 from mockoci.app import create_app
 from mockoci.settings import Settings
 
 app = create_app(Settings(auth="off", lifecycle_delay=0, seed=1))
-# The OCI operations, and the admin endpoints this suite owns. The other admin endpoints (/_mockoci/backups,
-# /lifecycle, /clock, /faults, /keys) do not pass yet: their models are lax where the document is strict
-# (a string "1" is taken as a number), and POST /_mockoci/backups requires a field its schema calls optional.
-FUZZED = r"^/20160918/|^/_mockoci/(health|stats|reset|state)$"
-schema = schemathesis.openapi.from_asgi("/_mockoci/openapi.json", app).include(path_regex=FUZZED)
+# Every operation but POST /_mockoci/keys: its body is a PEM public key (documented as an
+# application/x-pem-file string). Schemathesis has no serializer for that media type, and a string it could
+# generate is never a valid RSA key, so every case would be a rightly refused 400 (test_keys.py covers it).
+schema = (
+    schemathesis.openapi.from_asgi("/_mockoci/openapi.json", app)
+    .exclude(method="POST", path="/_mockoci/keys")
+)
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_answer_is_documented(case: schemathesis.Case) -> None:
     response = case.call()
+    # A fault rule (slow, or failing with a 5xx) must not strike the OCI cases that run after it.
+    app.state.faults.clear()
     excluded = []
     if case.query and "page" in case.query:
         # A page token is opaque: a schema-valid string the server did not issue is rightly refused.
         excluded.append(positive_data_acceptance)
-    if case.path == "/_mockoci/state":
-        # The state import reads backups as leniently as fixture files do (pydantic's lax mode: 0 is false).
-        excluded.append(negative_data_rejection)
     case.validate_response(response, excluded_checks=excluded)
     assert response.status_code < 500, response.text
     assert response.headers.get("opc-request-id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
@@ -16,8 +16,8 @@ from ..fakes import fake_backups
 from ..faults import Fault, FaultRules, FaultSpec
 from ..fixtures import FixtureError, parse_document
 from ..journal import Journal
-from ..models import LifecycleState, VolumeBackup, format_datetime
-from ..persistence import StateDocument, StateFileError, parse_state, state_document
+from ..models import JSONInteger, LifecycleState, VolumeBackup, format_datetime
+from ..persistence import StateDocument, StateFileError, TenancyDocument, parse_state, state_document
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
@@ -44,14 +44,15 @@ OptionalTenancy = Annotated[str | None, Query(description="Only this tenancy's (
 
 
 class AdminModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    # strict: a JSON string is not a number, as the document says (pydantic's lax mode would take "1")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True)
 
 
 class GenerateRequest(AdminModel):
     """How many fake backups to generate, and how."""
 
-    count: int = Field(ge=1, le=10_000)
-    seed: int | None = Field(None, description="The same seed gives the same backups (ids, names, sizes).")
+    count: JSONInteger = Field(ge=1, le=10_000)
+    seed: JSONInteger | None = Field(None, description="The same seed gives the same backups (ids, names, sizes).")
     compartment_id: str | None = Field(None, description="Default: the tenancy (its root compartment).")
     volume_id: str | None = Field(None, description="Default: a few generated volumes.")
     lifecycle_state: LifecycleState = "AVAILABLE"
@@ -110,6 +111,16 @@ class JournalEntryView(AdminModel):
     durationMs: float
 
 
+# The fixture format, documented as its models say; the route parses it itself (parse_document), so that its
+# errors name the backup and field as they do for fixture files.
+FixtureBody = Annotated[
+    Any,
+    PlainValidator(lambda document: document, json_schema_input_type=list[VolumeBackup] | TenancyDocument),
+    Body(description='Fixture format: an array of VolumeBackup objects, or {"volumeBackups": [...], '
+                     '"volumes": [{"id", "compartmentId", "sizeInGBs"}]}.'),
+]
+
+
 def _backups(items: list[StoredBackup], status: int = 200) -> Response:
     body = b"[" + b",".join(stored.json() for stored in items) + b"]"
     return Response(body, status_code=status, media_type=JSON)
@@ -147,11 +158,7 @@ async def reset(
 )
 async def seed_backups(
     store: StoreDep,
-    document: Annotated[
-        list[dict[str, Any]] | dict[str, Any],
-        Body(description='Fixture format: an array of VolumeBackup objects, or {"volumeBackups": [...], '
-                         '"volumes": [{"id", "compartmentId", "sizeInGBs"}]}.'),
-    ],
+    document: FixtureBody,
     tenancy: TenancyQuery = DEFAULT_TENANCY,
 ) -> Response:
     """Stores backups exactly as given (replacing any with the same id); transient states then progress."""
