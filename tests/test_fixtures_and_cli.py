@@ -135,6 +135,9 @@ def test_postman_request_as_documented(oci_config: dict[str, Any]) -> None:
         ('[{"id": "x"}]', "volumeBackups[0].compartmentId"),
         ('[{"id": "x", "compartmentId": "c", "displayName": "d", "lifecycleState": "DONE", '
          '"timeCreated": "2026-01-01T00:00:00.000Z", "type": "FULL"}]', "volumeBackups[0].lifecycleState"),
+        ('[{"id": "x", "compartmentId": "c", "displayName": "d", "lifecycleState": "AVAILABLE", '
+         '"timeCreated": "2026-01-01T00:00:00.000Z", "type": "FULL", "sizeInGBs": "50"}]',
+         "volumeBackups[0].sizeInGBs"),
         ('{"backups": []}', "unknown top-level key"),
         ("{not json", "not readable JSON"),
     ],
