@@ -10,27 +10,21 @@ from .middleware import TENANCY_KEY
 from .store import DEFAULT_TENANCY, VolumeBackupStore
 
 
-# The dependencies are `async def`: FastAPI runs a plain `def` dependency in a worker thread, two thread hops
+# The dependency is `async def`: FastAPI runs a plain `def` dependency in a worker thread, two thread hops
 # per request that cost more than the rest of a GET (measured with py-spy, docs/performance.md).
 async def _store(request: Request) -> VolumeBackupStore:
     store: VolumeBackupStore = request.app.state.store
     return store
 
 
-async def _tenancy(request: Request) -> str:
-    tenancy = request.scope.get(TENANCY_KEY, DEFAULT_TENANCY)
-    return str(tenancy)
-
-
 def caller(request: Request) -> tuple[VolumeBackupStore, str]:
     """The store and the calling tenancy, for the OCI routes. They read it from the request rather than taking
-    StoreDep and TenancyDep: each FastAPI dependency costs ~20% of a GET's server time on top of a bare route
+    FastAPI dependencies: each FastAPI dependency costs ~20% of a GET's server time on top of a bare route
     (measured with bench/run.py, docs/performance.md)."""
     return request.app.state.store, str(request.scope.get(TENANCY_KEY, DEFAULT_TENANCY))
 
 
 StoreDep = Annotated[VolumeBackupStore, Depends(_store)]
-TenancyDep = Annotated[str, Depends(_tenancy)]
 IfMatch = Annotated[
     str | None,
     Header(alias="if-match", description="Update or delete only if the resource's current etag matches."),

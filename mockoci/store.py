@@ -466,11 +466,6 @@ class VolumeBackupStore:
             self._apply_due()
             return partition.backups[backup_id]
 
-    def advance(self) -> None:
-        """Apply every transition that is due, in every tenancy."""
-        with self._lock:
-            self._apply_due()
-
     def export_state(self) -> dict[str, TenancyState]:
         """Every tenancy's backups and volumes as they are now (retry tokens are not part of it)."""
         with self._lock:

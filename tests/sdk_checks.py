@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import oci
-from conftest import TENANCY
+from conftest import TENANCY, make_client
 
 WAIT = {"max_wait_seconds": 30, "max_interval_seconds": 0.2}
 FIXTURE_BACKUP: dict[str, Any] = {
@@ -53,6 +53,13 @@ class Target:
     url: str
     client: Any
     compartment_id: str = TENANCY
+
+    @classmethod
+    def fresh(cls, url: str, oci_config: dict[str, Any]) -> Target:
+        """A target for the server at `url`, with its state reset to the fixtures."""
+        target = cls(url, make_client(oci_config, url))
+        target.reset()
+        return target
 
     def reset(self) -> None:
         """Forget all state through the admin API; the fixtures come back."""

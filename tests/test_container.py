@@ -140,9 +140,7 @@ def container(run_container: Callable[..., Container], tmp_path_factory: pytest.
 
 @pytest.fixture
 def target(container: Container, oci_config: dict[str, Any]) -> Target:
-    target = Target(container.url, make_client(oci_config, container.url))
-    target.reset()
-    return target
+    return Target.fresh(container.url, oci_config)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))

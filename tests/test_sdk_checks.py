@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import make_client
 from sdk_checks import CHECKS, Target, write_fixture_folder
 
 from mockoci.server import MockOCIServer
@@ -23,9 +22,7 @@ def fixture_server(
 
 @pytest.fixture
 def target(fixture_server: MockOCIServer, oci_config: dict[str, Any]) -> Target:
-    target = Target(fixture_server.url, make_client(oci_config, fixture_server.url))
-    target.reset()
-    return target
+    return Target.fresh(fixture_server.url, oci_config)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__.removeprefix("check_"))
