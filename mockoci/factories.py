@@ -5,45 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .regions import realm_of, region_key
+
 if TYPE_CHECKING:
     from faker import Faker
 
-# Region names and the short keys OCI puts in regional OCIDs.
-REGION_KEYS = {
-    "us-ashburn-1": "iad",
-    "us-phoenix-1": "phx",
-    "us-sanjose-1": "sjc",
-    "us-chicago-1": "ord",
-    "ca-toronto-1": "yyz",
-    "ca-montreal-1": "yul",
-    "eu-frankfurt-1": "fra",
-    "eu-amsterdam-1": "ams",
-    "eu-zurich-1": "zrh",
-    "eu-paris-1": "cdg",
-    "eu-madrid-1": "mad",
-    "eu-milan-1": "lin",
-    "eu-stockholm-1": "arn",
-    "uk-london-1": "lhr",
-    "uk-cardiff-1": "cwl",
-    "ap-tokyo-1": "nrt",
-    "ap-osaka-1": "kix",
-    "ap-seoul-1": "icn",
-    "ap-mumbai-1": "bom",
-    "ap-sydney-1": "syd",
-    "ap-melbourne-1": "mel",
-    "ap-singapore-1": "sin",
-    "sa-saopaulo-1": "gru",
-    "me-jeddah-1": "jed",
-    "me-dubai-1": "dxb",
-    "af-johannesburg-1": "jnb",
-}
 _OCID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 _VOLUME_SIZES_GB = (50, 100, 128, 256, 512, 1024, 2048)
-
-
-def region_key(region: str) -> str:
-    """The key OCI uses for a region inside OCIDs (`iad` for `us-ashburn-1`); unknown regions keep their name."""
-    return REGION_KEYS.get(region, region)
 
 
 class Factory:
@@ -69,7 +37,7 @@ class Factory:
         unique = self.faker.lexify("?" * 60, letters=_OCID_ALPHABET)
         if region is None:
             return f"ocid1.{resource_type}.oc1..aaaaaaaa{unique[:52]}"
-        return f"ocid1.{resource_type}.oc1.{region_key(region)}.ab{unique[:58]}"
+        return f"ocid1.{resource_type}.{realm_of(region)}.{region_key(region)}.ab{unique[:58]}"
 
     def volume_size_in_gbs(self) -> int:
         return int(self.faker.random_element(_VOLUME_SIZES_GB))

@@ -9,7 +9,7 @@ import pytest
 from mockoci import errors
 from mockoci.clock import Clock
 from mockoci.etags import if_match_matches, make_etag
-from mockoci.factories import Factory, region_key
+from mockoci.factories import Factory
 from mockoci.models import (
     ChangeVolumeBackupCompartmentDetails,
     CreateVolumeBackupDetails,
@@ -17,6 +17,7 @@ from mockoci.models import (
     format_datetime,
 )
 from mockoci.pagination import InvalidPageToken, PageTokens, query_digest
+from mockoci.regions import region_key
 from mockoci.signing import SignatureError, check_presence, parse_authorization
 from mockoci.store import ListQuery, VolumeBackupStore
 
