@@ -172,12 +172,19 @@ def verify_signature(public_key: rsa.RSAPublicKey, text: str, signature: str) ->
         raise SignatureError("the signature does not match the signing string and key", text) from exc
 
 
-def check_date(headers: HeaderLookup, now: float, max_skew: float = MAX_CLOCK_SKEW) -> None:
-    """The request's `x-date` (or, without one, its `date`) is within `max_skew` seconds of `now`."""
-    name = "x-date" if headers.get("x-date") is not None else "date"
+def check_date(
+    headers: HeaderLookup, now: float, signed: tuple[str, ...], max_skew: float = MAX_CLOCK_SKEW
+) -> None:
+    """The signed date is within `max_skew` seconds of `now`: `x-date` if the signature covers it, else `date`.
+
+    As OCI: an `x-date` that is not signed says nothing (anyone can add one to a replayed request), so a
+    request whose signed date is stale is refused whatever else it carries."""
+    name = "x-date" if "x-date" in signed else "date"
+    if name not in signed:
+        raise SignatureError("the signature covers neither date nor x-date")
     value = headers.get(name)
     if value is None:
-        raise SignatureError("the request has neither a date nor an x-date header")
+        raise SignatureError(f"the signed header {name!r} is not in the request")
     try:
         sent_at = parsedate_to_datetime(value)
     except (TypeError, ValueError) as exc:
@@ -227,7 +234,7 @@ def verify_request(
     text = signing_string(params.headers, method, target, headers)
     try:
         verify_signature(resolve(params), text, params.signature)
-        check_date(headers, now)
+        check_date(headers, now, params.headers)
         check_body(headers, body)
     except SignatureError as exc:
         exc.signing_string = exc.signing_string or text

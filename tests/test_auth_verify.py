@@ -155,6 +155,19 @@ def _skewed_x_date_beside_a_good_date(request: SignedRequest) -> SignedRequest:
     return request.sign()  # `date` (current) is sent unsigned, as Node does
 
 
+def _replayed(x_date_name: str) -> Callable[[SignedRequest], SignedRequest]:
+    """Issue 9: a request signed over a month-old `date`, replayed with a fresh x-date the signature does not
+    cover (in any case): the skew check must read the signed date."""
+
+    def change(request: SignedRequest) -> SignedRequest:
+        request.headers["date"] = http_date(-30 * 24 * 3600)
+        request.sign()
+        request.headers[x_date_name] = http_date()
+        return request
+
+    return change
+
+
 def _hash_of_other_bytes(request: SignedRequest) -> SignedRequest:
     request.headers["x-content-sha256"] = content_sha256(b"{}")
     return request.sign()
@@ -235,6 +248,9 @@ REJECTIONS: list[tuple[str, Callable[[SignedRequest], SignedRequest], str]] = [
     ("date-6-minutes-ahead", _dated(360), "ahead of the server clock"),
     ("date-not-a-date", lambda r: _set_date(r, "yesterday"), "not an HTTP date"),
     ("x-date-wins-and-is-skewed", _skewed_x_date_beside_a_good_date, "the x-date header is 40"),
+    ("replayed-with-unsigned-x-date", _replayed("x-date"), "the date header is 25920"),
+    ("replayed-with-unsigned-X-Date", _replayed("X-Date"), "the date header is 25920"),
+    ("replayed-with-unsigned-X-DATE", _replayed("X-DATE"), "the date header is 25920"),
     ("x-content-sha256-of-other-bytes", _hash_of_other_bytes, "x-content-sha256 is"),
     ("body-changed-after-signing", _other_bytes, "x-content-sha256 is"),
 ]

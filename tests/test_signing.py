@@ -261,13 +261,27 @@ def test_required_signed_headers(method: str, signed: tuple[str, ...], missing: 
 
 def test_date_within_five_minutes() -> None:
     now = time.time()
-    check_date(headers(date=http_date(-290)), now)
+    signed_date = ("date", "(request-target)", "host")
+    signed_x_date = ("x-date", "(request-target)", "host")
+    check_date(headers(date=http_date(-290)), now, signed_date)
     with pytest.raises(SignatureError, match="behind"):
-        check_date(headers(date=http_date(-310)), now)
+        check_date(headers(date=http_date(-310)), now, signed_date)
     with pytest.raises(SignatureError, match="x-date"):
-        check_date(headers(date=http_date(), x_date=http_date(400)), now)
-    check_date(headers(date=http_date(-4000), x_date=http_date()), now)
-    check_date(headers(date=email.utils.formatdate(now)), now)  # "... -0000": UTC
+        check_date(headers(date=http_date(), x_date=http_date(400)), now, signed_x_date)
+    check_date(headers(date=http_date(-4000), x_date=http_date()), now, signed_x_date)
+    check_date(headers(date=email.utils.formatdate(now)), now, signed_date)  # "... -0000": UTC
+
+
+def test_the_skew_check_reads_the_signed_date_only() -> None:
+    """Issue 9: an unsigned x-date must not rescue a stale signed date, nor spoil a fresh one (the header names'
+    case: test_auth_verify.py, over HTTP)."""
+    now = time.time()
+    signed_date = ("date", "(request-target)", "host")
+    with pytest.raises(SignatureError, match="the date header is 259200[01] s behind"):
+        check_date(headers(date=http_date(-30 * 24 * 3600), x_date=http_date()), now, signed_date)
+    check_date(headers(date=http_date(), x_date=http_date(-4000)), now, signed_date)
+    with pytest.raises(SignatureError, match="neither"):
+        check_date(headers(date=http_date()), now, ("(request-target)", "host"))
 
 
 def test_body_hash_and_length() -> None:
