@@ -63,14 +63,43 @@ def state_document(store: VolumeBackupStore) -> dict[str, Any]:
     tenancies = {
         tenancy: {
             "volumeBackups": [backup.model_dump(mode="json", by_alias=True) for backup in held.backups],
-            "volumes": [
-                {"id": volume_id, "compartmentId": volume.compartment_id, "sizeInGBs": volume.size_in_gbs}
-                for volume_id, volume in held.volumes.items()
-            ],
+            "volumes": _volumes(held),
         }
         for tenancy, held in store.export_state().items()
     }
     return {"format": FORMAT, "version": VERSION, "tenancies": tenancies}
+
+
+def _volumes(held: TenancyState) -> list[dict[str, Any]]:
+    return [
+        {"id": volume_id, "compartmentId": volume.compartment_id, "sizeInGBs": volume.size_in_gbs}
+        for volume_id, volume in held.volumes.items()
+    ]
+
+
+def _json(value: Any) -> bytes:
+    """Strict JSON bytes: no NaN or Infinity, valid UTF-8 (a lone surrogate raises), as the loader reads it."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+def state_file_bytes(store: VolumeBackupStore, problems: list[str]) -> bytes:
+    """The state document as the state file holds it, each backup written on its own: one that cannot be
+    written as JSON the loader takes back (none should: the request models refuse such values) is left out and
+    said in `problems`, so that one bad value never stops the rest from being saved."""
+    tenancies = []
+    for tenancy, held in store.export_state().items():
+        backups = []
+        for backup in held.backups:
+            try:
+                backups.append(_json(backup.model_dump(mode="json", by_alias=True)))
+            except (ValueError, TypeError, RecursionError) as exc:  # PydanticSerializationError is a ValueError
+                problems.append(f"tenancy {tenancy}, backup {backup.id}: {type(exc).__name__}: {exc}")
+        tenancies.append(
+            _json(tenancy) + b':{"volumeBackups":[' + b",".join(backups) + b'],"volumes":'
+            + _json(_volumes(held)) + b"}"
+        )
+    head = b'{"format":' + _json(FORMAT) + b',"version":' + _json(VERSION) + b',"tenancies":{'
+    return head + b",".join(tenancies) + b"}}"
 
 
 def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
@@ -107,14 +136,21 @@ def read_state_file(path: Path) -> dict[str, TenancyState] | None:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StateFileError(f"{path}: the state file is not JSON (corrupt or truncated?): {exc}") from exc
-    return parse_state(document, str(path))
+    except RecursionError:
+        raise StateFileError(f"{path}: the state file nests its JSON too deeply to read") from None
+    try:
+        return parse_state(document, str(path))
+    except RecursionError:
+        raise StateFileError(f"{path}: the state file nests its values too deeply to read") from None
 
 
-def write_state_file(path: Path, document: dict[str, Any]) -> None:
+def write_state_file(path: Path, document: dict[str, Any] | bytes) -> None:
     """Replaces `path` with `document` atomically: a temporary file beside it, fsync, rename, fsync.
 
-    A crash at any point leaves either the old file or the new one, never a mix."""
-    data = json.dumps(document, separators=(",", ":")).encode()
+    A crash at any point leaves either the old file or the new one, never a mix. A `path` that is a symbolic
+    link stays one: the file it points to is replaced (the temporary file goes beside that one)."""
+    data = document if isinstance(document, bytes) else _json(document)
+    path = Path(os.path.realpath(path))
     folder = path.parent
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
@@ -135,7 +171,10 @@ def write_state_file(path: Path, document: dict[str, Any]) -> None:
 
 
 class StateKeeper:
-    """Saves a store to a file every `interval` seconds in a thread, and once more at `stop()`."""
+    """Saves a store to a file every `interval` seconds in a thread, and once more at `stop()`.
+
+    A save that fails is logged and tried again at the next interval: nothing stops the saving but `stop()`.
+    A backup that cannot be written is left out of the file and logged; the others are saved."""
 
     def __init__(self, store: VolumeBackupStore, path: Path, interval: float) -> None:
         self.store = store
@@ -145,9 +184,14 @@ class StateKeeper:
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()
 
-    def save(self) -> None:
+    def save(self) -> list[str]:
+        """Writes the state; returns what it had to leave out (and logs it). Raises if nothing was written."""
+        problems: list[str] = []
         with self._save_lock:
-            write_state_file(self.path, state_document(self.store))
+            write_state_file(self.path, state_file_bytes(self.store, problems))
+        for problem in problems:
+            logger.error("the state saved to %s leaves out %s", self.path, problem)
+        return problems
 
     def start(self) -> None:
         self._stopping.clear()
@@ -155,16 +199,23 @@ class StateKeeper:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stops the periodic saving and saves the final state."""
+        """Stops the periodic saving and saves the final state, saying (in the log) what it could not save."""
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
-        self.save()
+        try:
+            problems = self.save()
+        except Exception:
+            logger.exception("cannot save the state to %s at shutdown: the file keeps the last good save", self.path)
+            return
+        if problems:
+            logger.error("saved the state to %s at shutdown without %d backups (logged above)", self.path,
+                         len(problems))
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
             try:
                 self.save()
-            except OSError:
-                logger.exception("cannot save the state to %s; will try again", self.path)
+            except Exception:  # whatever it is, the next interval tries again: persistence never stops
+                logger.exception("cannot save the state to %s; will try again in %s s", self.path, self.interval)

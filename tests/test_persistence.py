@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,8 @@ import pytest
 import requests
 from conftest import COMPARTMENT, assert_oci_error
 
-from mockoci import persistence
-from mockoci.models import CreateVolumeBackupDetails
+from mockoci import cli, persistence
+from mockoci.models import CreateVolumeBackupDetails, VolumeBackup
 from mockoci.persistence import StateFileError, parse_state, read_state_file, state_document, write_state_file
 from mockoci.server import MockOCIServer
 from mockoci.settings import Settings
@@ -249,3 +251,131 @@ def test_an_in_process_server_saves_at_stop(tmp_path: Path) -> None:
     assert [backup.id for backup in loaded[DEFAULT_TENANCY].backups] == [created["id"]]
     with MockOCIServer(settings) as again:
         assert requests.get(f"{again.url}{BASE}/{created['id']}", timeout=10).json() == created
+
+
+# -- issue 9: a saver that never dies, a symlinked state file, state files that cannot be read -------------
+
+
+def unwritable_backup(backup_id: str) -> VolumeBackup:
+    """A backup no request can make any more (the models refuse it): a tag value nested 300 deep, which
+    pydantic cannot serialise. It stands for any value that slips into the store and cannot be written."""
+    deep: Any = 1
+    for _ in range(300):
+        deep = {"a": deep}
+    return VolumeBackup.model_construct(
+        id=backup_id, compartment_id=COMPARTMENT, display_name="bad", lifecycle_state="AVAILABLE", type="FULL",
+        time_created=datetime.now(UTC), defined_tags={"ns": {"k": deep}}, freeform_tags={}, system_tags={},
+    )
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 20
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.02)
+
+
+def test_the_saver_survives_a_backup_it_cannot_write_and_saves_the_rest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.json"
+    store = VolumeBackupStore(lifecycle_delay=0)
+    good = fill(store, COMPARTMENT, 2)
+    store.seed(tenancy=OTHER_TENANCY, backups=[unwritable_backup("ocid1.volumebackup.oc1..bad")])
+    keeper = persistence.StateKeeper(store, path, interval=0.05)
+    with caplog.at_level(logging.ERROR, logger="mockoci"):
+        keeper.start()
+        wait_for(path.exists, "a first save")
+        later = fill(store, COMPARTMENT, 1)  # saved by a later interval: the saver is still running
+        wait_for(lambda: later[0].encode() in path.read_bytes(), "a later save")
+        keeper.stop()
+    loaded = read_state_file(path)
+    assert loaded is not None
+    assert sorted(backup.id for backup in loaded[COMPARTMENT].backups) == sorted(good + later)
+    assert loaded[OTHER_TENANCY].backups == []
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "leaves out tenancy " + OTHER_TENANCY + ", backup ocid1.volumebackup.oc1..bad" in logged
+    assert "at shutdown without 1 backups" in logged
+
+
+def test_a_save_that_fails_in_any_way_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.json"
+    store = VolumeBackupStore(lifecycle_delay=0)
+    fill(store, COMPARTMENT, 1)
+    failures = iter([RuntimeError("unexpected"), MemoryError(), OSError("disk full")])
+    real = persistence.write_state_file
+
+    def flaky(target: Path, document: Any) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        real(target, document)
+
+    monkeypatch.setattr(persistence, "write_state_file", flaky)
+    keeper = persistence.StateKeeper(store, path, interval=0.05)
+    with caplog.at_level(logging.ERROR, logger="mockoci"):
+        keeper.start()
+        wait_for(path.exists, "a save after three failed ones")
+        keeper.stop()
+    assert sum("will try again" in record.getMessage() for record in caplog.records) == 3
+
+
+def test_a_final_save_that_fails_says_so_and_keeps_the_last_good_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.json"
+    store = VolumeBackupStore(lifecycle_delay=0)
+    fill(store, COMPARTMENT, 1)
+    keeper = persistence.StateKeeper(store, path, interval=3600)
+    keeper.save()
+    good = path.read_bytes()
+    fill(store, COMPARTMENT, 1)
+
+    def broken(target: Path, document: Any) -> None:
+        raise RuntimeError("cannot")
+
+    monkeypatch.setattr(persistence, "write_state_file", broken)
+    with caplog.at_level(logging.ERROR, logger="mockoci"):
+        keeper.stop()  # never raises: shutdown goes on
+    assert path.read_bytes() == good
+    assert any("cannot save the state" in record.getMessage() and "at shutdown" in record.getMessage()
+               for record in caplog.records)
+
+
+def test_a_symlinked_state_file_updates_its_target(tmp_path: Path) -> None:
+    target_folder = tmp_path / "data"
+    target_folder.mkdir()
+    target = target_folder / "real-state.json"
+    link = tmp_path / "state.json"
+    link.symlink_to(target)
+    store = VolumeBackupStore(lifecycle_delay=0)
+    ids = fill(store, COMPARTMENT, 2)
+    persistence.StateKeeper(store, link, interval=3600).save()
+    assert link.is_symlink() and link.resolve() == target
+    loaded = read_state_file(link)
+    assert loaded is not None and sorted(b.id for b in loaded[COMPARTMENT].backups) == sorted(ids)
+    fill(store, COMPARTMENT, 1)
+    persistence.StateKeeper(store, link, interval=3600).save()
+    assert link.is_symlink()
+    assert len(json.loads(target.read_bytes())["tenancies"][COMPARTMENT]["volumeBackups"]) == 3
+    assert sorted(os.listdir(target_folder)) == ["real-state.json"]  # no temporary file left behind
+
+
+def deep_json(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize("content", [
+    deep_json(100_000),
+    b'{"format": "mockoci-state", "version": 1, "tenancies": {"t": {"volumeBackups": ' + deep_json(100_000) + b"}}}",
+])
+def test_a_state_file_nested_too_deep_stops_start_up_with_one_line(tmp_path: Path, content: bytes,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    assert cli.main(["serve", "--port", "0", "--state-file", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and str(path) in error and "too deeply" in error, error
+    assert path.read_bytes() == content
