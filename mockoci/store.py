@@ -488,10 +488,12 @@ class VolumeBackupStore:
                     self._seed_one(tenancy, partition, backup)
 
     def counts(self) -> dict[str, int]:
-        """How much the store holds, for soak tests and the health endpoint."""
+        """How much the store holds, for soak tests, the stats endpoint and the start-up banner (`fixtures`: the
+        backups every tenancy starts with)."""
         with self._lock:
             partitions = self._partitions.values()
             return {
+                "fixtures": len(self._baseline),
                 "tenancies": len(self._partitions),
                 "backups": sum(len(p.backups) for p in partitions),
                 "terminated": sum(len(p.terminated) for p in partitions),

@@ -55,6 +55,7 @@ def serve(*args: str, env: dict[str, str] | None = None, module: bool = False) -
         args = (*args, "--port", str(port))
     else:
         port = int(full_env["MOCKOCI_PORT"])
+    args = ("--log-level", "warning", *args)  # stderr is a pipe nobody reads while the server runs
     process = subprocess.Popen([*command, "serve", *args], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}"
