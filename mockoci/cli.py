@@ -185,13 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sock = bind_socket(settings.host, settings.port)  # before anything is loaded or printed
     except OSError as exc:
         return _cannot_listen(settings, exc)
-    _configure_logging(settings.log_level)
     try:
         app = create_app(settings)
     except (FixtureError, StateFileError, InvalidKey) as exc:
         sock.close()
         print(f"mockoci: {_LOAD_ERRORS[type(exc)]}: {exc}", file=sys.stderr)
         return 2
+    _configure_logging(settings.log_level)  # only now: a failed start leaves this process's logging as it was
     print(banner(settings, app, sock.getsockname()[1]), file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level=uvicorn_log_level(settings.log_level), access_log=False, lifespan="on")
     server = uvicorn.Server(config)
