@@ -191,7 +191,7 @@ async def seed_backups(
         raise errors.InvalidParameter(str(exc)) from exc
     for volume_id, volume in fixtures.volumes.items():
         store.register_volume(tenancy=tenancy, volume_id=volume_id, volume=volume)
-    return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups), status=201)
+    return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups, etags=fixtures.etags), status=201)
 
 
 @router.post("/backups/generate", status_code=201, response_model=list[VolumeBackup])
