@@ -158,7 +158,8 @@ class Server:
 @contextmanager
 def mockoci(*args: str) -> Iterator[Server]:
     port = free_port()
-    command = [sys.executable, "-m", "mockoci", "serve", "--port", str(port), "--lifecycle-delay", "0", *args]
+    command = [sys.executable, "-m", "mockoci", "serve", "--port", str(port), "--lifecycle-delay", "0",
+               "--log-level", "warning", *args]  # stderr is a pipe read only if the server dies
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for(port, process)

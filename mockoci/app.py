@@ -41,7 +41,7 @@ def build_store(settings: Settings) -> VolumeBackupStore:
     )
     if settings.fixtures:
         fixtures = load_fixtures(settings.fixtures)
-        store.set_baseline(fixtures.backups, fixtures.volumes)
+        store.set_baseline(fixtures.backups, fixtures.volumes, fixtures.etags)
     if settings.state_file is not None:
         state = read_state_file(settings.state_file)  # raises StateFileError: the server must not start
         if state is not None:

@@ -1,13 +1,18 @@
-"""The `mockoci` command: `mockoci serve [options]`; every option also reads `MOCKOCI_<OPTION>`."""
+"""The `mockoci` command: `mockoci serve [options]`; every option also reads `MOCKOCI_<OPTION>`, and `--help` lists
+them in groups, each with its variable."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
+from fastapi import FastAPI
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -18,33 +23,149 @@ from .keys import InvalidKey
 from .persistence import StateFileError
 from .settings import Settings
 
+# The --help groups, in this order; a setting not named here is listed under "other".
+OPTION_GROUPS: dict[str, tuple[str, ...]] = {
+    "network": ("host", "port"),
+    "auth": ("auth", "public_key", "keys_dir"),
+    "lifecycle": ("lifecycle_mode", "lifecycle_delay", "terminated_retention", "retry_token_ttl"),
+    "data": ("region", "seed", "fixtures", "default_compartment_id", "state_file", "state_interval"),
+    "limits": (
+        "max_body_bytes", "max_header_bytes", "max_retry_tokens", "max_terminated_backups", "max_tenancies",
+        "journal_size",
+    ),
+    "logging": ("log_level", "request_log"),
+}
+PATHS = (
+    ("/_mockoci/", "the dashboard: backups, the request journal, fault rules"),
+    ("/_mockoci/docs", "the API documentation (OpenAPI)"),
+    ("/_mockoci/health", "200 once the server is ready"),
+)
+_PATHS_HELP = "\n".join(f"  {path:<18} {what}" for path, what in PATHS)
+MAIN_EPILOG = """examples:
+  mockoci serve                                 serve on http://127.0.0.1:12000
+  mockoci serve --fixtures fixtures/ --port 12001
+  mockoci serve --help                          every setting, with its environment variable
+"""
+SERVE_EPILOG = f"""example:
+  mockoci serve --fixtures fixtures/ --lifecycle-delay 0 --log-level warning
+  MOCKOCI_PORT=12001 MOCKOCI_AUTH=verify MOCKOCI_KEYS_DIR=keys/ mockoci serve
+
+Every option is also an environment variable (shown with it); an option wins over its variable.
+Once running, at http://HOST:PORT:
+{_PATHS_HELP}
+"""
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a Settings field: `MOCKOCI_LIFECYCLE_DELAY`."""
+    return str(Settings.model_config.get("env_prefix", "")) + name.upper()
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockoci", description="A local emulator of OCI volume backups.")
+    parser = argparse.ArgumentParser(
+        prog="mockoci", description="A local emulator of OCI Block Storage volume backups.",
+        epilog=MAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"mockoci {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the server", argument_default=argparse.SUPPRESS)
-    for name, field in Settings.model_fields.items():
-        serve.add_argument("--" + name.replace("_", "-"), **_option(field))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser(
+        "serve", help="run the server", description="Run the mockoci server.", epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter, argument_default=argparse.SUPPRESS,
+    )
+    grouped = {name for names in OPTION_GROUPS.values() for name in names}
+    other = tuple(name for name in Settings.model_fields if name not in grouped)
+    for title, names in (*OPTION_GROUPS.items(), ("other", other)):
+        present = [name for name in names if name in Settings.model_fields]
+        if not present:
+            continue
+        group = serve.add_argument_group(f"{title} options")
+        for name in present:
+            group.add_argument("--" + name.replace("_", "-"), **_option(name, Settings.model_fields[name]))
     return parser
 
 
-def _option(field: FieldInfo) -> dict[str, Any]:
-    """An argparse option for a Settings field: its type (or choices), its description and default."""
+def _option(name: str, field: FieldInfo) -> dict[str, Any]:
+    """An argparse option for a Settings field: its type (or choices), its description, default and variable."""
     annotation = field.annotation
     if get_origin(annotation) in (Union, UnionType):  # `X | None`
         annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     option: dict[str, Any] = {"help": (field.description or "").rstrip(".")}
+    notes: list[str] = []
     if get_origin(annotation) is Literal:
         option["choices"] = get_args(annotation)
     elif get_origin(annotation) is list:
         option.update(type=get_args(annotation)[0], action="append", metavar="PATH")
-        option["help"] += " (repeatable)"
+        notes.append("repeatable")
     else:
         option["type"] = annotation
+        option["metavar"] = _metavar(annotation, option["help"]) or name.upper()
     if field.default not in (None, PydanticUndefined):
-        option["help"] += f" (default {field.default})"
+        default = field.default
+        notes.append(f"default {default:g}" if isinstance(default, float) else f"default {default}")
+    variable = env_name(name)
+    notes.append(f"env {variable}, ':'-separated" if get_origin(annotation) is list else f"env {variable}")
+    option["help"] += f" ({'; '.join(notes)})"
     return option
+
+
+def _metavar(annotation: Any, description: str) -> str | None:
+    if annotation is Path:
+        return "PATH"
+    if annotation is int:
+        return "N"
+    if annotation is float:
+        return "SECONDS" if description.startswith("Seconds") else "NUMBER"
+    return None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def banner(settings: Settings, app: FastAPI, port: int) -> str:
+    """What `mockoci serve` prints once its socket is bound: where it listens, what it loaded, where to look."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    auth: str = settings.auth
+    if auth == "verify":
+        auth += f", {_plural(len(app.state.keys), 'public key')}; register more with POST /_mockoci/keys"
+    fixtures = app.state.store.counts()["fixtures"]
+    if settings.fixtures:
+        loaded = f"{_plural(fixtures, 'fixture backup')} loaded from {', '.join(map(str, settings.fixtures))}"
+    else:
+        loaded = "no fixtures loaded (--fixtures PATH)"
+    if settings.log_level in ("info", "debug"):
+        requests = "one line per request below (quieter: --log-level warning)"
+    else:
+        requests = f"requests are not logged at --log-level {settings.log_level} (see them: --log-level info)"
+    listening = f"listening on {settings.host}:{port}; " if host != settings.host else ""
+    return "\n".join((
+        f"mockoci {__version__} running on {url} ({listening}auth: {auth})",
+        f"  {loaded}",
+        f"  dashboard {url}/_mockoci/   API docs {url}/_mockoci/docs   health {url}/_mockoci/health",
+        f"  {requests}",
+    ))
+
+
+def _configure_logging(level: str) -> None:
+    """mockoci's loggers (the request lines, warnings such as why a signature failed) print to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("mockoci")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
+
+
+def _cannot_listen(settings: Settings, exc: OSError) -> int:
+    where = f"{settings.host}:{settings.port}"
+    if exc.errno == errno.EADDRINUSE:
+        print(f"mockoci: cannot listen on {where}: the port is already in use. Choose another port with "
+              f"--port or {env_name('port')} (0 picks a free one).", file=sys.stderr)
+    else:
+        print(f"mockoci: cannot listen on {where}: {exc.strerror or exc}. The address is set by --host or "
+              f"{env_name('host')} and --port or {env_name('port')}.", file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,26 +174,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from .app import create_app
+    from .server import bind_socket, uvicorn_log_level
 
     try:
         settings = Settings(**args)
-        app = create_app(settings)
     except ValidationError as exc:
         print(f"mockoci: invalid settings: {exc}", file=sys.stderr)
         return 2
-    except FixtureError as exc:
-        print(f"mockoci: cannot load fixtures: {exc}", file=sys.stderr)
+    try:
+        sock = bind_socket(settings.host, settings.port)  # before anything is loaded or printed
+    except OSError as exc:
+        return _cannot_listen(settings, exc)
+    try:
+        app = create_app(settings)
+    except (FixtureError, StateFileError, InvalidKey) as exc:
+        sock.close()
+        print(f"mockoci: {_LOAD_ERRORS[type(exc)]}: {exc}", file=sys.stderr)
         return 2
-    except StateFileError as exc:
-        print(f"mockoci: cannot load the state file (it is left as it is): {exc}", file=sys.stderr)
-        return 2
-    except InvalidKey as exc:
-        print(f"mockoci: cannot load a public key: {exc}", file=sys.stderr)
-        return 2
-    auth: str = settings.auth
-    if auth == "verify":
-        auth += f", {len(app.state.keys)} public keys; register more with POST /_mockoci/keys"
-    print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {auth})",
-          file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
-    return 0
+    _configure_logging(settings.log_level)  # only now: a failed start leaves this process's logging as it was
+    print(banner(settings, app, sock.getsockname()[1]), file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level=uvicorn_log_level(settings.log_level), access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0 if server.started else 3  # 3: uvicorn's code for a failed start-up, as uvicorn.run exits
+
+
+_LOAD_ERRORS: dict[type[Exception], str] = {
+    FixtureError: "cannot load fixtures",
+    StateFileError: "cannot load the state file (it is left as it is)",
+    InvalidKey: "cannot load a public key",
+}

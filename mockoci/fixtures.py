@@ -24,6 +24,7 @@ class FixtureError(ValueError):
 class FixtureSet:
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: dict[str, Volume] = field(default_factory=dict)
+    etags: dict[str, str] = field(default_factory=dict)  # backup id -> the etag its fixture pins
 
 
 def fixture_files(paths: Iterable[Path]) -> list[Path]:
@@ -40,7 +41,8 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def parse_document(document: Any, source: str) -> FixtureSet:
-    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}."""
+    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}. A
+    backup may carry an `etag` (not an OCI field): the etag of its first version, instead of a generated one."""
     if isinstance(document, list):
         document = {"volumeBackups": document}
     if not isinstance(document, dict):
@@ -50,12 +52,19 @@ def parse_document(document: Any, source: str) -> FixtureSet:
         raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     result = FixtureSet()
     for index, item in enumerate(_array(document, "volumeBackups", source)):
+        etag = item.get("etag") if isinstance(item, dict) else None
+        if isinstance(item, dict) and "etag" in item:
+            if not isinstance(etag, str) or not etag:
+                raise FixtureError(f"{source}: volumeBackups[{index}].etag: must be a non-empty string")
+            item = {key: value for key, value in item.items() if key != "etag"}
         try:
             result.backups.append(VolumeBackup.model_validate(item))
         except ValidationError as exc:
             first = exc.errors()[0]
             name = ".".join(str(part) for part in first["loc"])
             raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
+        if etag is not None:
+            result.etags[result.backups[-1].id] = etag
     for index, item in enumerate(_array(document, "volumes", source)):
         if isinstance(item, dict) and set(item) - VOLUME_KEYS:
             extra = ", ".join(sorted(set(item) - VOLUME_KEYS))
@@ -85,6 +94,7 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
             seen[backup.id] = str(path)
         merged.backups.extend(parsed.backups)
         merged.volumes.update(parsed.volumes)
+        merged.etags.update(parsed.etags)
     return merged
 
 

@@ -2,8 +2,8 @@
 
 `JournalMiddleware` wraps the whole app (outside the signature check, so rejected requests are seen too). For
 each request it records a `JournalEntry` (OCI requests only, never mockoci's own `/_mockoci/` routes) and
-writes one JSON log line (every request) to the `mockoci.requests` logger and, if configured, to stdout or
-stderr.
+logs it on the `mockoci.requests` logger: one readable line at INFO (DEBUG for the `/_mockoci/` routes), its
+fields as the record's `request` attribute, and, if configured, as one JSON line on stdout or stderr.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class Journal:
 
 
 class JournalMiddleware:
-    """Records every OCI request in the journal and logs every request as one JSON line."""
+    """Records every OCI request in the journal and logs every request as one line."""
 
     def __init__(self, app: ASGIApp, *, journal: Journal, request_log: RequestLog = "off") -> None:
         self.app = app
@@ -174,28 +174,52 @@ class JournalMiddleware:
         )
 
     def _log(self, entry: JournalEntry) -> None:
-        if self.request_log == "off" and not logger.isEnabledFor(logging.INFO):
+        # mockoci's own routes (a dashboard polls them) log at DEBUG, so the console shows the client's requests
+        level = logging.DEBUG if is_admin_path(entry.path) else logging.INFO
+        if self.request_log == "off" and not logger.isEnabledFor(level):
             return  # nobody reads the line: not building it saves a json.dumps per request
-        line = json.dumps(
-            {
-                "time": format_datetime(entry.time),
-                "opcRequestId": entry.opc_request_id,
-                "operation": entry.operation,
-                "method": entry.method,
-                "path": entry.path,
-                "status": entry.status,
-                "errorCode": entry.error_code,
-                "durationMs": entry.duration_ms,
-                "tenancy": entry.tenancy,
-                **({"fault": entry.fault} if entry.fault else {}),
-                **({"authFailure": entry.auth_failure} if entry.auth_failure else {}),
-            }
-        )
-        logger.info(line)
+        fields = {
+            "time": format_datetime(entry.time),
+            "opcRequestId": entry.opc_request_id,
+            "operation": entry.operation,
+            "method": entry.method,
+            "path": entry.path,
+            "status": entry.status,
+            "errorCode": entry.error_code,
+            "durationMs": entry.duration_ms,
+            "tenancy": entry.tenancy,
+            **({"fault": entry.fault} if entry.fault else {}),
+            **({"authFailure": entry.auth_failure} if entry.auth_failure else {}),
+        }
+        logger.log(level, "%s", _ReadableLine(entry), extra={"request": fields})
         if self.request_log != "off":
             stream = sys.stdout if self.request_log == "stdout" else sys.stderr
-            stream.write(line + "\n")
+            stream.write(json.dumps(fields) + "\n")
             stream.flush()
+
+
+class _ReadableLine:
+    """A request as one console line, built only if a handler formats it:
+    `PUT /20160918/volumeBackups/ocid1... UpdateVolumeBackup 412 NoEtagMatch 1.2 ms opc-request-id=...`."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry: JournalEntry) -> None:
+        self.entry = entry
+
+    def __str__(self) -> str:
+        entry = self.entry
+        target = entry.path + ("?" + entry.query if entry.query else "")
+        parts = [entry.method, target, entry.operation or "-", str(entry.status)]
+        if entry.error_code:
+            parts.append(entry.error_code)
+        parts.append(f"{entry.duration_ms:.3g} ms")
+        parts.append(f"opc-request-id={entry.opc_request_id}")
+        if entry.fault:
+            parts.append(f"fault={entry.fault}")
+        if entry.auth_failure:
+            parts.append(f"({entry.auth_failure})")
+        return " ".join(parts)
 
 
 def _auth_failure(recorded: Any) -> tuple[str | None, str | None]:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from .models import LIFECYCLE_STATES
+from .operations import oci_operation_ids
 
 OCI_PREFIX = "/20160918/"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -87,6 +88,26 @@ def _enrich_operation(path: str, operation: dict[str, Any]) -> None:
                                    "description": "Compared without regard to case."}
 
 
+def _name_the_operations(document: dict[str, Any]) -> None:
+    """An `operation` the admin API takes (the journal's filter, a fault rule's) is one of the document's own OCI
+    operationIds, as the routes refuse any other."""
+    known = oci_operation_ids(document)
+
+    def restrict(schema: dict[str, Any]) -> None:
+        for alternative in [schema, *schema.get("anyOf", [])]:
+            if alternative.get("type") == "string":
+                alternative["enum"] = known
+
+    journal = document.get("paths", {}).get("/_mockoci/journal", {}).get("get", {})
+    for parameter in journal.get("parameters", []):
+        if parameter["name"] == "operation":
+            restrict(parameter["schema"])
+    for name in ("FaultSpec", "Fault"):
+        operation = document.get("components", {}).get("schemas", {}).get(name, {}).get("properties", {})
+        if "operation" in operation:
+            restrict(operation["operation"])
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document FastAPI derives from the routes, with OCI's headers and errors added."""
     if app.openapi_schema is not None:
@@ -98,6 +119,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    _name_the_operations(document)
     app.openapi_schema = document
     return document
 

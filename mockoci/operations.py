@@ -33,6 +33,31 @@ def operation_table(app: Any) -> OperationTable:
     return table
 
 
+def oci_operation_ids(document: dict[str, Any]) -> list[str]:
+    """The operationIds of the OCI operations (paths outside /_mockoci/) in an OpenAPI document, sorted."""
+    return sorted(
+        operation["operationId"]
+        for path, item in document.get("paths", {}).items() if not is_admin_path(path)
+        for operation in item.values() if isinstance(operation, dict) and "operationId" in operation
+    )
+
+
+def oci_operations(app: Any) -> list[str]:
+    """The operationIds of the OCI API the app serves, from its routes: what fault rules and the journal's
+    filter may name."""
+    return oci_operation_ids(app.openapi())
+
+
+def unknown_operation(app: Any, operation: str | None) -> str | None:
+    """Why `operation` names no OCI operation of the app, if it does not: the message lists the known ones."""
+    if operation is None:
+        return None
+    known = oci_operations(app)
+    if operation in known:
+        return None
+    return f"unknown operation {operation!r}; the operations are {', '.join(known)}"
+
+
 def operation_of(scope: Scope) -> str | None:
     """The operationId of the request (`CreateVolumeBackup`); None when no operation matches. Cached in the
     scope."""

@@ -15,6 +15,28 @@ from .settings import Settings
 from .store import VolumeBackupStore
 
 
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host:port` (port 0: a free one) and listening, for uvicorn to serve; raises OSError
+    (errno EADDRINUSE when the port is taken) before anything else starts. Connections made before uvicorn
+    serves wait in the backlog rather than being refused."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def uvicorn_log_level(log_level: str) -> str:
+    """uvicorn's own level for mockoci's `log_level`: its start-up chatter only when debugging (mockoci logs one
+    line per request and a banner of its own)."""
+    return log_level if log_level in ("debug", "error", "critical") else "warning"
+
+
 class MockOCIServer:
     """Runs mockoci with uvicorn in a daemon thread; port 0 (the default here) picks a free port.
 
@@ -48,13 +70,10 @@ class MockOCIServer:
         return f"http://{host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> MockOCIServer:
-        family = socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.settings.host, self.settings.port))
+        sock = bind_socket(self.settings.host, self.settings.port)
         self._socket = sock
         config = uvicorn.Config(
-            self.app, log_level=self.settings.log_level, lifespan="on", timeout_graceful_shutdown=2
+            self.app, log_level=uvicorn_log_level(self.settings.log_level), lifespan="on", timeout_graceful_shutdown=2
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

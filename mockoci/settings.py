@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         "verify: signatures are checked against the registered public keys.",
     )
     public_key: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list, description="Public keys (PEM) accepted in verify mode (env: separated by ':')."
+        default_factory=list, description="Public keys (PEM) accepted in verify mode."
     )
     keys_dir: Path | None = Field(
         None, description="A folder whose *.pem public keys are accepted in verify mode."
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     retry_token_ttl: float = Field(86400.0, gt=0, description="Seconds an opc-retry-token is remembered.")
     seed: int | None = Field(None, description="Seed for generated values (OCIDs, sizes), for reproducible runs.")
     fixtures: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list, description="Fixture files or folders loaded at start (env: separated by ':')."
+        default_factory=list, description="Fixture files or folders loaded at start."
     )
     default_compartment_id: str | None = Field(
         None,
@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     )
     state_interval: float = Field(30.0, gt=0, description="Seconds between saves of the state file.")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
-        "warning", description="The server's log level."
+        "info", description="info: one line per request; warning: only problems; debug: the admin API's requests too."
     )
     lifecycle_mode: LifecycleMode = Field(
         "delay",

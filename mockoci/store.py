@@ -430,22 +430,32 @@ class VolumeBackupStore:
                 self._transitions = [t for t in self._transitions if t.tenancy != tenancy]
                 heapq.heapify(self._transitions)
 
-    def set_baseline(self, backups: Iterable[VolumeBackup], volumes: dict[str, Volume] | None = None) -> None:
-        """What every tenancy starts with (the fixtures), applied now and after every reset."""
+    def set_baseline(
+        self, backups: Iterable[VolumeBackup], volumes: dict[str, Volume] | None = None,
+        etags: dict[str, str] | None = None,
+    ) -> None:
+        """What every tenancy starts with (the fixtures, with the etags they pin), applied now and after every
+        reset."""
+        etags = etags or {}
         with self._lock:
             self._baseline = list(backups)
             self._baseline_volumes = dict(volumes or {})
             self._baseline_index = BackupIndex()
             for backup in self._baseline:
-                self._baseline_index[backup.id] = StoredBackup(backup, make_etag(backup.id, next(self._seq)))
+                etag = etags.get(backup.id) or make_etag(backup.id, next(self._seq))
+                self._baseline_index[backup.id] = StoredBackup(backup, etag)
             self._partitions.clear()
             self._transitions.clear()
 
-    def seed(self, *, tenancy: str, backups: Iterable[VolumeBackup]) -> list[StoredBackup]:
-        """Store backups as given; transient states progress as if the backups had just been requested."""
+    def seed(
+        self, *, tenancy: str, backups: Iterable[VolumeBackup], etags: dict[str, str] | None = None
+    ) -> list[StoredBackup]:
+        """Store backups as given (with the etags given for some); transient states progress as if the backups had
+        just been requested."""
+        etags = etags or {}
         with self._lock:
             partition = self._advance(tenancy)
-            return [self._seed_one(tenancy, partition, backup) for backup in backups]
+            return [self._seed_one(tenancy, partition, backup, etags.get(backup.id)) for backup in backups]
 
     def register_volume(self, *, tenancy: str, volume_id: str, volume: Volume) -> None:
         with self._lock:
@@ -488,10 +498,12 @@ class VolumeBackupStore:
                     self._seed_one(tenancy, partition, backup)
 
     def counts(self) -> dict[str, int]:
-        """How much the store holds, for soak tests and the health endpoint."""
+        """How much the store holds, for soak tests, the stats endpoint and the start-up banner (`fixtures`: the
+        backups every tenancy starts with)."""
         with self._lock:
             partitions = self._partitions.values()
             return {
+                "fixtures": len(self._baseline),
                 "tenancies": len(self._partitions),
                 "backups": sum(len(p.backups) for p in partitions),
                 "terminated": sum(len(p.terminated) for p in partitions),
@@ -574,8 +586,10 @@ class VolumeBackupStore:
                 self._schedule_seeded(tenancy, backup)
         return partition
 
-    def _seed_one(self, tenancy: str, partition: Partition, backup: VolumeBackup) -> StoredBackup:
-        stored = self._put(partition, backup)
+    def _seed_one(
+        self, tenancy: str, partition: Partition, backup: VolumeBackup, etag: str | None = None
+    ) -> StoredBackup:
+        stored = self._put(partition, backup, etag)
         self._schedule_seeded(tenancy, backup)
         return stored
 
@@ -656,8 +670,8 @@ class VolumeBackupStore:
         self._transitions = live
         self._compact_at = max(self.TRANSITIONS_COMPACT_FLOOR, 2 * len(live))
 
-    def _put(self, partition: Partition, backup: VolumeBackup) -> StoredBackup:
-        stored = StoredBackup(backup, make_etag(backup.id, next(self._seq)))
+    def _put(self, partition: Partition, backup: VolumeBackup, etag: str | None = None) -> StoredBackup:
+        stored = StoredBackup(backup, etag or make_etag(backup.id, next(self._seq)))
         partition.backups[backup.id] = stored
         if backup.lifecycle_state == "TERMINATED":
             partition.terminated.setdefault(backup.id, None)

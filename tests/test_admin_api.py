@@ -51,6 +51,7 @@ def test_seed_from_a_fixture_document(client: Any, mock: MockOCI) -> None:
     got = client.get_volume_backup(document[0]["id"]).data
     assert got.display_name == document[0]["displayName"]
     assert got.size_in_gbs == document[0]["sizeInGBs"]
+    assert client.get_volume_backup(document[0]["id"]).headers["etag"] == document[0]["etag"]  # the pinned one
 
 
 def test_seeded_volumes_shape_created_backups(client: Any, mock: MockOCI) -> None:

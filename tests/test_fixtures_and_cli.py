@@ -55,6 +55,7 @@ def serve(*args: str, env: dict[str, str] | None = None, module: bool = False) -
         args = (*args, "--port", str(port))
     else:
         port = int(full_env["MOCKOCI_PORT"])
+    args = ("--log-level", "warning", *args)  # stderr is a pipe nobody reads while the server runs
     process = subprocess.Popen([*command, "serve", *args], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -71,7 +72,7 @@ def test_mockoci_serve_with_fixtures_folder(oci_config: dict[str, Any]) -> None:
         backup = client.get_volume_backup(POSTMAN_EXAMPLE_ID).data
         assert backup.display_name == "amet elit occaecat laboris"
         assert backup.size_in_gbs == 11402 and backup.unique_size_in_mbs == 13322289
-        assert backup.lifecycle_state == "AVAILABLE"  # CREATING in the fixture; it progressed
+        assert backup.lifecycle_state == "AVAILABLE"
         listed = client.list_volume_backups("eu et sint").data
         assert [b.id for b in listed] == [POSTMAN_EXAMPLE_ID]
 
@@ -100,7 +101,10 @@ def test_seed_makes_generated_values_reproducible(oci_config: dict[str, Any]) ->
 
 
 def test_postman_request_as_documented(oci_config: dict[str, Any]) -> None:
-    """The UpdateVolumeBackup request of OCI's Postman collection, signed as its pre-request script signs it."""
+    """The UpdateVolumeBackup request of OCI's Postman collection (its headers, placeholder if-match and body),
+    signed as its pre-request script signs it, against `mockoci serve --fixtures fixtures/` with nothing else set:
+    the user names the example backup `ea` and it succeeds at once (the fixture is AVAILABLE and pins the
+    reference's example etag, `officia sed`)."""
     import requests
 
     signer = oci.signer.Signer(oci_config["tenancy"], oci_config["user"], oci_config["fingerprint"], None,
@@ -109,24 +113,45 @@ def test_postman_request_as_documented(oci_config: dict[str, Any]) -> None:
                       .read_text()) if (Path(__file__).parent.parent.parent / "shared").exists() else None
     body = item["request"]["body"]["raw"] if item else (
         '{\n "definedTags": {},\n "displayName": "cillum aute voluptate consectetur",\n "freeformTags": {}\n}')
-    with serve("--fixtures", str(FIXTURES_DIR / "postman-example.json"), "--lifecycle-delay", "0") as url:
+    headers = (
+        {header["key"]: header["value"] for header in item["request"]["header"] if header["key"] in ("if-match",
+                                                                                                "Content-Type")}
+        if item else {"if-match": "officia sed", "Content-Type": "application/json"}
+    )
+    assert headers == {"if-match": "officia sed", "Content-Type": "application/json"}
+    with serve("--fixtures", str(FIXTURES_DIR)) as url:
         base = url + "/20160918"
-        # exactly as documented: path id and if-match are the collection's placeholder values
-        missing = requests.put(f"{base}/volumeBackups/officia sed", data=body, auth=signer, timeout=5,
-                               headers={"if-match": "officia sed", "Content-Type": "application/json"})
+        # the collection's own placeholder id names no backup
+        missing = requests.put(f"{base}/volumeBackups/officia sed", data=body, auth=signer, timeout=5, headers=headers)
         assert missing.status_code == 404
         assert missing.json()["code"] == "NotAuthorizedOrNotFound"
-        # against the example backup: first with a wrong etag, then with the current one
-        stale = requests.put(f"{base}/volumeBackups/{POSTMAN_EXAMPLE_ID}", data=body, auth=signer, timeout=5,
-                             headers={"if-match": "officia sed", "Content-Type": "application/json"})
-        assert stale.status_code == 412 and stale.json()["code"] == "NoEtagMatch"
-        etag = requests.get(f"{base}/volumeBackups/{POSTMAN_EXAMPLE_ID}", auth=signer, timeout=5).headers["etag"]
+        # the example backup, at once: no waiting for a lifecycle, no GET for its etag first
         ok = requests.put(f"{base}/volumeBackups/{POSTMAN_EXAMPLE_ID}", data=body, auth=signer, timeout=5,
-                          headers={"if-match": etag, "Content-Type": "application/json"})
+                          headers=headers)
         assert ok.status_code == 200, ok.text
         assert ok.json()["displayName"] == "cillum aute voluptate consectetur"
+        assert ok.json()["lifecycleState"] == "AVAILABLE"
         assert ok.json()["freeformTags"] == {} and ok.json()["definedTags"] == {}
-        assert ok.headers["etag"] != etag and ok.headers["opc-request-id"]
+        assert ok.headers["etag"] != "officia sed" and ok.headers["opc-request-id"]
+        # sent again, its if-match is stale now, as on OCI
+        again = requests.put(f"{base}/volumeBackups/{POSTMAN_EXAMPLE_ID}", data=body, auth=signer, timeout=5,
+                             headers=headers)
+        assert again.status_code == 412 and again.json()["code"] == "NoEtagMatch"
+        # without if-match (a user who unticks it) it succeeds too
+        unconditional = requests.put(f"{base}/volumeBackups/{POSTMAN_EXAMPLE_ID}", data=body, auth=signer,
+                                     timeout=5, headers={"Content-Type": "application/json"})
+        assert unconditional.status_code == 200, unconditional.text
+
+
+def test_a_fixture_may_pin_an_etag(tmp_path: Path) -> None:
+    document = json.loads((FIXTURES_DIR / "postman-example.json").read_text())
+    assert document[0]["etag"] == "officia sed"
+    (tmp_path / "pinned.json").write_text(json.dumps(document))
+    loaded = load_fixtures([tmp_path])
+    assert loaded.etags == {POSTMAN_EXAMPLE_ID: "officia sed"}
+    (tmp_path / "pinned.json").write_text(json.dumps([{**document[0], "etag": 7}]))
+    with pytest.raises(FixtureError, match=r"volumeBackups\[0\]\.etag: must be a non-empty string"):
+        load_fixtures([tmp_path])
 
 
 @pytest.mark.parametrize(

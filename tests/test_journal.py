@@ -93,14 +93,18 @@ def test_the_journal_is_bounded_newest_last(
     assert [entry["query"].split("displayName=")[1][0] for entry in journal] == ["c", "d", "e"]
 
 
-def test_one_json_log_line_per_request(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_one_log_record_per_request(client: Any, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="mockoci.requests"):
         response = client.list_volume_backups(compartment_id=TENANCY)
         with pytest.raises(oci.exceptions.ServiceError):
             client.get_volume_backup("ocid1.volumebackup.oc1.iad.missing")
-    lines = [
-        json.loads(record.getMessage()) for record in caplog.records if record.name == "mockoci.requests"
-    ]
+    records = [record for record in caplog.records if record.name == "mockoci.requests"]
+    assert [record.levelno for record in records] == [logging.INFO, logging.INFO]  # admin requests: DEBUG
+    assert records[1].getMessage().startswith(
+        "GET /20160918/volumeBackups/ocid1.volumebackup.oc1.iad.missing GetVolumeBackup 404 NotAuthorizedOrNotFound "
+    )
+    assert records[1].getMessage().endswith(" ms opc-request-id=" + records[1].request["opcRequestId"])
+    lines = [record.request for record in records]
     listing, missing = lines[-2:]
     assert listing["opcRequestId"] == response.request_id
     assert (listing["operation"], listing["status"], listing["errorCode"]) == ("ListVolumeBackups", 200, None)

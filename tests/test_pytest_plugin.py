@@ -20,8 +20,11 @@ EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```python\n(.*?)```", re.DOTALL)
 
 @pytest.fixture(autouse=True)
 def _no_inherited_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The inner runs start their own server unless a test says otherwise, even if this run has MOCKOCI_URL."""
+    """The inner runs start their own server unless a test says otherwise, even if this run has MOCKOCI_URL, and
+    are not xdist workers even when this run is (`pytest -n 2` sets PYTEST_XDIST_WORKER, which names the inner
+    run's tenancy)."""
     monkeypatch.delenv("MOCKOCI_URL", raising=False)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
 
 
 def example_suite() -> dict[str, str]:

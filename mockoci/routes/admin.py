@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
@@ -16,12 +18,33 @@ from ..fakes import fake_backups
 from ..faults import Fault, FaultRules, FaultSpec
 from ..fixtures import FixtureError, parse_document
 from ..journal import Journal
+from ..limits import is_json_media_type
 from ..models import JSONInteger, LifecycleState, VolumeBackup, format_datetime
+from ..operations import unknown_operation
 from ..persistence import StateDocument, StateFileError, TenancyDocument, parse_state, state_document
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
-router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
 JSON = "application/json"
+
+
+class JSONBodyRoute(APIRoute):
+    """An admin route that reads its body as JSON whatever Content-Type it was declared with (`curl -d` declares
+    application/x-www-form-urlencoded): a body that is JSON is taken, one that is not gets "not valid JSON"."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            if not is_json_media_type(request.headers.get("content-type", "")):
+                headers = [(name, value) for name, value in request.scope["headers"] if name != b"content-type"]
+                request.scope["headers"] = [*headers, (b"content-type", JSON.encode())]
+                del request._headers  # the Request caches its headers; FastAPI reads them again, from the scope
+            return await handler(request)
+
+        return route
+
+
+router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"], route_class=JSONBodyRoute)
 
 
 def _journal(request: Request) -> Journal:
@@ -168,7 +191,7 @@ async def seed_backups(
         raise errors.InvalidParameter(str(exc)) from exc
     for volume_id, volume in fixtures.volumes.items():
         store.register_volume(tenancy=tenancy, volume_id=volume_id, volume=volume)
-    return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups), status=201)
+    return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups, etags=fixtures.etags), status=201)
 
 
 @router.post("/backups/generate", status_code=201, response_model=list[VolumeBackup])
@@ -195,7 +218,12 @@ async def force_state(
     tenancy: TenancyQuery = DEFAULT_TENANCY,
 ) -> Response:
     """Puts a backup in any lifecycle state now (new etag); pending transitions of its old state lapse."""
-    stored = store.force_state(tenancy=tenancy, backup_id=backup_id, state=state.lifecycle_state)
+    try:
+        stored = store.force_state(tenancy=tenancy, backup_id=backup_id, state=state.lifecycle_state)
+    except errors.NotAuthorizedOrNotFound as exc:
+        default = " (the default: pass ?tenancy= with the tenancy OCID your client signs for)"
+        searched = tenancy + (default if tenancy == DEFAULT_TENANCY else "")
+        raise errors.NotAuthorizedOrNotFound(f"No volume backup {backup_id} in tenancy {searched}.") from exc
     return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag})
 
 
@@ -242,11 +270,15 @@ async def advance_clock(store: StoreDep, advance: ClockAdvance) -> ClockView:
 
 @router.get("/journal", response_model=list[JournalEntryView])
 async def read_journal(
+    request: Request,
     journal: JournalDep,
     tenancy: OptionalTenancy = None,
     operation: Annotated[str | None, Query(description="Only this operationId's requests.")] = None,
 ) -> list[dict[str, Any]]:
     """The OCI requests the server answered, newest last (bounded: the oldest are dropped)."""
+    problem = unknown_operation(request.app, operation)
+    if problem is not None:
+        raise errors.InvalidParameter(f"Invalid operation: {problem}.")
     return [entry.to_json() for entry in journal.entries(tenancy=tenancy, operation=operation)]
 
 
@@ -264,8 +296,11 @@ async def list_faults(faults: FaultsDep, tenancy: OptionalTenancy = None) -> lis
 
 
 @router.post("/faults", status_code=201, response_model=Fault)
-async def add_fault(faults: FaultsDep, spec: FaultSpec) -> Fault:
+async def add_fault(request: Request, faults: FaultsDep, spec: FaultSpec) -> Fault:
     """Adds a fault rule: matching OCI requests get an OCI error (and/or latency) instead of running."""
+    problem = unknown_operation(request.app, spec.operation)
+    if problem is not None:
+        raise errors.InvalidParameter(f"Invalid fault: {problem}.")
     try:
         return faults.add(spec)
     except ValueError as exc:
