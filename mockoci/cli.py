@@ -13,6 +13,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import __version__
+from .connections import raise_open_file_limit, uvicorn_options
 from .fixtures import FixtureError
 from .keys import InvalidKey
 from .persistence import StateFileError
@@ -72,7 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     auth: str = settings.auth
     if auth == "verify":
         auth += f", {len(app.state.keys)} public keys; register more with POST /_mockoci/keys"
+    if settings.admin_token is not None:
+        auth += "; the admin API needs its token"
     print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {auth})",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+    raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on",
+        **uvicorn_options(settings),
+    )
     return 0

@@ -54,8 +54,9 @@ def parse_document(document: Any, source: str) -> FixtureSet:
             result.backups.append(VolumeBackup.model_validate(item))
         except ValidationError as exc:
             first = exc.errors()[0]
+            reason = str(first["msg"]).removeprefix("Value error, ")
             name = ".".join(str(part) for part in first["loc"])
-            raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
+            raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {reason}") from exc
     for index, item in enumerate(_array(document, "volumes", source)):
         if isinstance(item, dict) and set(item) - VOLUME_KEYS:
             extra = ", ".join(sorted(set(item) - VOLUME_KEYS))
@@ -78,7 +79,12 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
-        parsed = parse_document(document, str(path))
+        except RecursionError:
+            raise FixtureError(f"{path}: the JSON nests too deeply to read") from None
+        try:
+            parsed = parse_document(document, str(path))
+        except RecursionError:
+            raise FixtureError(f"{path}: a value nests too deeply to read") from None
         for backup in parsed.backups:
             if backup.id in seen:
                 raise FixtureError(f"{path}: id {backup.id!r} is already defined in {seen[backup.id]}")

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from .app import create_app
+from .connections import uvicorn_options
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -54,7 +55,8 @@ class MockOCIServer:
         sock.bind((self.settings.host, self.settings.port))
         self._socket = sock
         config = uvicorn.Config(
-            self.app, log_level=self.settings.log_level, lifespan="on", timeout_graceful_shutdown=2
+            self.app, log_level=self.settings.log_level, lifespan="on", timeout_graceful_shutdown=2,
+            **uvicorn_options(self.settings),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
