@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__, handlers, openapi
+from .admin_auth import AdminTokenMiddleware
 from .clock import Clock
 from .factories import Factory
 from .faults import FaultMiddleware, FaultRules
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         redoc_url=None,
         openapi_url="/_mockoci/openapi.json",
         lifespan=_lifespan,
+        redirect_slashes=False,  # OCI paths have no trailing slash: 404, never a redirect built from `Host`
     )
     app.state.settings = settings
     app.state.store = store or build_store(settings)
@@ -98,5 +100,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         max_body_bytes=settings.max_body_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
+    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else None
+    app.add_middleware(AdminTokenMiddleware, token=token)
     app.add_middleware(JournalMiddleware, journal=app.state.journal, request_log=settings.request_log)
     return app

@@ -18,6 +18,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import __version__
+from .connections import raise_open_file_limit, uvicorn_options
 from .fixtures import FixtureError
 from .keys import InvalidKey
 from .persistence import StateFileError
@@ -129,6 +130,8 @@ def banner(settings: Settings, app: FastAPI, port: int) -> str:
     auth: str = settings.auth
     if auth == "verify":
         auth += f", {_plural(len(app.state.keys), 'public key')}; register more with POST /_mockoci/keys"
+    if settings.admin_token is not None:
+        auth += "; the admin API needs its token"
     fixtures = app.state.store.counts()["fixtures"]
     if settings.fixtures:
         loaded = f"{_plural(fixtures, 'fixture backup')} loaded from {', '.join(map(str, settings.fixtures))}"
@@ -193,7 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _configure_logging(settings.log_level)  # only now: a failed start leaves this process's logging as it was
     print(banner(settings, app, sock.getsockname()[1]), file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, log_level=uvicorn_log_level(settings.log_level), access_log=False, lifespan="on")
+    raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
+    config = uvicorn.Config(
+        app, log_level=uvicorn_log_level(settings.log_level), access_log=False, lifespan="on",
+        **uvicorn_options(settings),
+    )
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0 if server.started else 3  # 3: uvicorn's code for a failed start-up, as uvicorn.run exits

@@ -68,8 +68,10 @@ class FaultSpec(BaseModel):
     status: Annotated[int, Field(ge=400, le=599), BeforeValidator(integral)] | None = Field(
         None, description="Answer with this HTTP status instead of running the operation."
     )
-    code: str | None = Field(
-        None, description="OCI error code of the answer; default: the usual code for the status."
+    # letters and digits, as OCI's codes are: the code names the error class the rule answers with
+    code: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,99}$")] | None = Field(
+        None, description="OCI error code of the answer (letters and digits, e.g. `TooManyRequests`); default: "
+        "the usual code for the status."
     )
     message: str | None = Field(None, description="Error message of the answer.")
     latency: float = Field(0.0, ge=0, le=600, description="Seconds to wait before answering (or running).")

@@ -61,8 +61,9 @@ def parse_document(document: Any, source: str) -> FixtureSet:
             result.backups.append(VolumeBackup.model_validate(item))
         except ValidationError as exc:
             first = exc.errors()[0]
+            reason = str(first["msg"]).removeprefix("Value error, ")
             name = ".".join(str(part) for part in first["loc"])
-            raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
+            raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {reason}") from exc
         if etag is not None:
             result.etags[result.backups[-1].id] = etag
     for index, item in enumerate(_array(document, "volumes", source)):
@@ -87,7 +88,12 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
-        parsed = parse_document(document, str(path))
+        except RecursionError:
+            raise FixtureError(f"{path}: the JSON nests too deeply to read") from None
+        try:
+            parsed = parse_document(document, str(path))
+        except RecursionError:
+            raise FixtureError(f"{path}: a value nests too deeply to read") from None
         for backup in parsed.backups:
             if backup.id in seen:
                 raise FixtureError(f"{path}: id {backup.id!r} is already defined in {seen[backup.id]}")

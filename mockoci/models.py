@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, Strict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    Strict,
+)
 from pydantic.alias_generators import to_camel
 
 LifecycleState = Literal["CREATING", "AVAILABLE", "TERMINATING", "TERMINATED", "FAULTY", "REQUEST_RECEIVED"]
@@ -25,7 +35,10 @@ def format_datetime(value: datetime) -> str:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in the year 10000 in UTC
+        raise ValueError("the date-time is outside the years 1 to 9999 in UTC") from None
 
 
 def _datetime_text(value: object) -> object:
@@ -41,12 +54,60 @@ OCIDatetime = Annotated[
     PlainSerializer(format_datetime, return_type=str),
 ]
 DisplayName = Annotated[str, Field(min_length=1, max_length=255)]
-FreeformTags = dict[str, str]
-DefinedTags = dict[str, dict[str, Any]]
+
+# Tags, with OCI's documented limits (Tagging > Limits on tags): a namespace, a key and a free-form key of 1 to
+# 100 characters, a value of at most 256, at most 64 tags on a resource (OCI counts free-form and defined
+# together; mockoci checks each map, the one place being the type).
+# Everything these types accept can be stored and serialised again: every request, admin, fixture and state
+# model that takes tags uses them (issue 9: a lone surrogate or a 300-deep value stored once broke every read).
+MAX_TAGS = 64
+TagName = Annotated[str, Field(min_length=1, max_length=100)]
+FreeformTagValue = Annotated[str, Field(max_length=256)]
+
+
+def _tag_value(value: object) -> object:
+    """A defined tag's value: OCI's are strings; JSON's other scalars (a number, a boolean) are taken as given.
+
+    Not null, an array or an object (nothing to nest in a tag), nor a NaN or an infinity (JSON has neither),
+    nor a string that is not Unicode (a lone surrogate, which `\\udfff` in JSON can spell)."""
+    if isinstance(value, str):
+        if len(value) > 256:
+            raise ValueError("a tag value has at most 256 characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a tag value must be valid Unicode (it holds a lone surrogate)") from None
+        return value
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("a tag value must be a finite number (JSON has no NaN or Infinity)")
+        return value
+    raise ValueError("a defined tag value must be a string, a number or a boolean")
+
+
+DefinedTagValue = Annotated[
+    Any, PlainValidator(_tag_value, json_schema_input_type=Annotated[str, Field(max_length=256)] | float | bool)
+]
+
+
+def _count_defined(tags: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    if sum(len(keys) for keys in tags.values()) > MAX_TAGS:
+        raise ValueError(f"a resource has at most {MAX_TAGS} tags")
+    return tags
+
+
+FreeformTags = Annotated[dict[TagName, FreeformTagValue], Field(max_length=MAX_TAGS)]
+DefinedTags = Annotated[
+    dict[TagName, Annotated[dict[TagName, DefinedTagValue], Field(max_length=MAX_TAGS)]],
+    Field(max_length=MAX_TAGS), AfterValidator(_count_defined),
+]
 
 
 class WireModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
+
 
 
 def integral(value: object) -> object:
@@ -56,6 +117,15 @@ def integral(value: object) -> object:
 
 # With constraints, write Annotated[int, Field(...), BeforeValidator(integral)]: after it, they leave the schema.
 JSONInteger = Annotated[int, BeforeValidator(integral)]
+
+
+def query_digits(value: object) -> object:
+    """A query parameter's integer as OCI takes it: ASCII digits only (int() would take `+5`, `5_0`, ` 5`).
+    Write Annotated[int, Query(...), BeforeValidator(query_digits)], so that the constraints stay in the schema."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("Input should be an integer written in digits")
+    return value
+
 
 
 class RetentionDuration(WireModel):

@@ -1,4 +1,4 @@
-"""Opaque, tamper-evident page tokens: a cursor into one sorted query, bound to that query."""
+"""Opaque, tamper-evident page tokens: a cursor into one sorted query, bound to that query and its caller."""
 
 from __future__ import annotations
 
@@ -26,20 +26,24 @@ class PageTokens:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def _mac(self, payload: bytes) -> str:
-        return hmac.new(self._secret, payload, hashlib.sha256).hexdigest()[:16]
+    def _mac(self, payload: bytes, tenancy: str) -> str:
+        # the tenancy is in the MAC, not in the token: a token is valid only for the tenancy it was issued to
+        signed = tenancy.encode("utf-8", "surrogatepass") + b"\0" + payload
+        return hmac.new(self._secret, signed, hashlib.sha256).hexdigest()[:16]
 
-    def encode(self, cursor: tuple[str, str], query: str) -> str:
+    def encode(self, cursor: tuple[str, str], query: str, *, tenancy: str) -> str:
         raw = json.dumps([*cursor, query], separators=(",", ":")).encode()
         payload = base64.urlsafe_b64encode(raw).rstrip(b"=")
-        return f"{payload.decode()}.{self._mac(payload)}"
+        return f"{payload.decode()}.{self._mac(payload, tenancy)}"
 
-    def decode(self, token: str, query: str) -> tuple[str, str]:
-        """The cursor in `token`; raises InvalidPageToken if forged, truncated or from another query."""
+    def decode(self, token: str, query: str, *, tenancy: str) -> tuple[str, str]:
+        """The cursor in `token`; raises InvalidPageToken if forged, truncated, from another query or issued to
+        another tenancy."""
         payload_text, _, mac = token.partition(".")
         payload = (payload_text + "=" * (-len(payload_text) % 4)).encode()
-        if not mac or not hmac.compare_digest(mac.encode(), self._mac(payload_text.encode()).encode()):
-            raise InvalidPageToken("the page token is not one this server issued")
+        expected = self._mac(payload_text.encode(), tenancy).encode()
+        if not mac or not hmac.compare_digest(mac.encode(), expected):
+            raise InvalidPageToken("the page token is not one this server issued to this tenancy")
         try:
             primary, last_id, token_query = json.loads(base64.urlsafe_b64decode(payload))
         except (binascii.Error, ValueError, TypeError) as exc:

@@ -38,6 +38,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockoci-timeout", type=float, metavar="SECONDS", default=30.0,
         help="how long to wait for the server at --mockoci-url to be healthy (default 30)",
     )
+    group.addoption(
+        "--mockoci-admin-token", metavar="TOKEN", default=None,
+        help="the admin token of the server at --mockoci-url, if it has one (default: $MOCKOCI_ADMIN_TOKEN)",
+    )
     parser.addini("mockoci_lifecycle", "lifecycle mode every test starts in (immediate, delay, manual)",
                   default="immediate")
 
@@ -75,7 +79,8 @@ def mockoci_server(
 
     url = request.config.getoption("mockoci_url") or os.environ.get("MOCKOCI_URL")
     if url:
-        admin = AdminClient(url)
+        token = request.config.getoption("mockoci_admin_token") or os.environ.get("MOCKOCI_ADMIN_TOKEN")
+        admin = AdminClient(url, token=token)
         timeout = float(request.config.getoption("mockoci_timeout"))
         try:
             admin.wait_until_healthy(timeout)
@@ -87,8 +92,9 @@ def mockoci_server(
     from .settings import Settings
 
     server = MockOCIServer(Settings(**{"host": "127.0.0.1", **mockoci_settings, "port": 0})).start()
+    secret = server.settings.admin_token  # from mockoci_settings or $MOCKOCI_ADMIN_TOKEN, as Settings reads it
     try:
-        yield MockOCIService(AdminClient(server.url), server)
+        yield MockOCIService(AdminClient(server.url, token=secret.get_secret_value() if secret else None), server)
     finally:
         server.stop()
 

@@ -11,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from .app import create_app
+from .connections import uvicorn_options
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -73,7 +74,8 @@ class MockOCIServer:
         sock = bind_socket(self.settings.host, self.settings.port)
         self._socket = sock
         config = uvicorn.Config(
-            self.app, log_level=uvicorn_log_level(self.settings.log_level), lifespan="on", timeout_graceful_shutdown=2
+            self.app, log_level=uvicorn_log_level(self.settings.log_level), lifespan="on", timeout_graceful_shutdown=2,
+            **uvicorn_options(self.settings),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 AuthMode = Literal["off", "presence", "verify"]
@@ -34,12 +34,16 @@ class Settings(BaseSettings):
         None, description="A folder whose *.pem public keys are accepted in verify mode."
     )
     lifecycle_delay: float = Field(
-        0.5, ge=0, description="Seconds a new backup takes to become AVAILABLE and a deleted one TERMINATED."
+        0.5, ge=0, allow_inf_nan=False,
+        description="Seconds a new backup takes to become AVAILABLE and a deleted one TERMINATED.",
     )
     terminated_retention: float = Field(
-        300.0, ge=0, description="Seconds a TERMINATED backup stays readable before it is forgotten."
+        300.0, ge=0, allow_inf_nan=False,
+        description="Seconds a TERMINATED backup stays readable before it is forgotten.",
     )
-    retry_token_ttl: float = Field(86400.0, gt=0, description="Seconds an opc-retry-token is remembered.")
+    retry_token_ttl: float = Field(
+        86400.0, gt=0, allow_inf_nan=False, description="Seconds an opc-retry-token is remembered."
+    )
     seed: int | None = Field(None, description="Seed for generated values (OCIDs, sizes), for reproducible runs.")
     fixtures: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="Fixture files or folders loaded at start."
@@ -66,7 +70,25 @@ class Settings(BaseSettings):
     state_file: Path | None = Field(
         None, description="Load state from this file at start; save it there periodically and at shutdown."
     )
-    state_interval: float = Field(30.0, gt=0, description="Seconds between saves of the state file.")
+    state_interval: float = Field(
+        30.0, gt=0, allow_inf_nan=False, description="Seconds between saves of the state file."
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="When set, every /_mockoci/ request but health and docs needs 'Authorization: Bearer <token>'.",
+    )
+    request_timeout: float = Field(
+        30.0, gt=0, allow_inf_nan=False,
+        description="Seconds a client has to send a whole request (from connecting or from its first byte); "
+        "then the connection is closed.",
+    )
+    timeout_keep_alive: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection is kept open after a response."
+    )
+    limit_concurrency: int | None = Field(
+        None, ge=1,
+        description="Most connections and requests at once; a request over it gets uvicorn's plain-text 503.",
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
         "info", description="info: one line per request; warning: only problems; debug: the admin API's requests too."
     )

@@ -23,11 +23,13 @@ class MockOCIAdminError(RuntimeError):
 
 
 class AdminClient:
-    """The admin API of the mockoci server at `url`."""
+    """The admin API of the mockoci server at `url`; `token` is its admin token, if it was started with one
+    (`--admin-token`), sent as `Authorization: Bearer <token>`."""
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, timeout: float = 10.0, token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.token = token
 
     def request(
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None,
@@ -44,6 +46,8 @@ class AdminClient:
         request = urllib.request.Request(url, data=data, method=method)
         if data is not None:
             request.add_header("content-type", content_type)
+        if self.token:
+            request.add_header("authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = response.read()

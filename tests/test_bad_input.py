@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import COMPARTMENT, assert_oci_error
+import requests
+from conftest import COMPARTMENT, TENANCY, assert_oci_error
 
 from mockoci.server import MockOCIServer
 
@@ -200,7 +201,10 @@ def test_dot_segments_are_no_operation(open_server: MockOCIServer) -> None:
 
 
 @pytest.mark.parametrize(("limit", "fragment"), [("0", "limit"), ("-1", "limit"), ("1001", "limit"),
-                                                 ("abc", "limit"), ("", "limit"), ("1e3", "limit")])
+                                                 ("abc", "limit"), ("", "limit"), ("1e3", "limit"),
+                                                 # issue 9: OCI takes digits only; int() takes all these
+                                                 ("+5", "limit"), ("5_0", "limit"), (" 5", "limit"),
+                                                 ("5 ", "limit"), ("\u0665", "limit"), ("\uff15", "limit")])
 def test_bad_limits(raw: Raw, limit: str, fragment: str) -> None:
     error = assert_oci_error(raw("GET", BASE, params={"compartmentId": COMPARTMENT, "limit": limit}),
                              400, "InvalidParameter")
@@ -301,3 +305,227 @@ def test_retention_past_the_year_9999_ends_with_the_calendar(raw: Raw, backup: d
     body = b'{"retentionPeriod": {"retentionTimeUnit": "DAYS", "retentionTimeAmount": 30.0}}'
     updated = raw("PUT", f"{BASE}/{backup['id']}", body=body).json()
     assert updated["retentionPeriod"]["retentionTimeAmount"] == 30
+
+
+# -- issue 9: every value that enters the store is one it can serialise ---------------------------------
+
+DEEP = '{"a": ' * 300 + "1" + "}" * 300
+# (body, the field the message must name): each is refused on create and update, and stores nothing.
+BAD_TAGS = [
+    ('{"definedTags": {"ns": {"k": "\\udfff"}}}', "definedTags.ns.k"),  # a lone low surrogate
+    ('{"definedTags": {"ns": {"k": "a\\ud800b"}}}', "definedTags.ns.k"),  # a lone high surrogate
+    ('{"definedTags": {"\\udfff": {"k": "v"}}}', "definedTags"),  # in a namespace
+    ('{"definedTags": {"ns": {"\\ud800": "v"}}}', "definedTags.ns"),  # in a key
+    ('{"freeformTags": {"k": "\\udfff"}}', "freeformTags.k"),
+    ('{"freeformTags": {"\\udfff": "v"}}', "freeformTags"),
+    ('{"definedTags": {"ns": {"k": ' + DEEP + "}}}", "definedTags.ns.k"),  # nested 300 deep
+    ('{"definedTags": {"ns": {"k": {"a": "b"}}}}', "definedTags.ns.k"),  # nested at all
+    ('{"definedTags": {"ns": {"k": ["a"]}}}', "definedTags.ns.k"),
+    ('{"definedTags": {"ns": {"k": null}}}', "definedTags.ns.k"),
+    ('{"definedTags": {"ns": {"k": NaN}}}', "definedTags.ns.k"),  # Python's JSON reads these: OCI's does not
+    ('{"definedTags": {"ns": {"k": Infinity}}}', "definedTags.ns.k"),
+    ('{"definedTags": {"ns": {"k": -Infinity}}}', "definedTags.ns.k"),
+    ('{"definedTags": {"ns": {"k": 1e400}}}', "definedTags.ns.k"),  # an infinity once read
+    ('{"definedTags": {"ns": "v"}}', "definedTags.ns"),
+    ('{"definedTags": {"ns": {"k": "' + "v" * 257 + '"}}}', "definedTags.ns.k"),  # OCI's limits
+    ('{"definedTags": {"' + "n" * 101 + '": {"k": "v"}}}', "definedTags"),
+    ('{"definedTags": {"ns": {"' + "k" * 101 + '": "v"}}}', "definedTags.ns"),
+    ('{"definedTags": {"": {"k": "v"}}}', "definedTags"),
+    ('{"freeformTags": {"k": "' + "v" * 257 + '"}}', "freeformTags.k"),
+    ('{"freeformTags": {"' + "k" * 101 + '": "v"}}', "freeformTags"),
+    ('{"freeformTags": {"": "v"}}', "freeformTags"),
+    ('{"freeformTags": {"k": 1}}', "freeformTags.k"),
+    (json.dumps({"freeformTags": {f"k{i}": "v" for i in range(65)}}), "freeformTags"),
+    (json.dumps({"definedTags": {f"ns{i}": {f"k{j}": "v" for j in range(13)} for i in range(5)}}), "definedTags"),
+]
+
+
+def readable(raw: Raw, mock_state: Callable[[], Any], backup_id: str) -> None:
+    """Every read that a stored bad value broke (issue 9) still answers 200."""
+    assert raw("GET", f"{BASE}/{backup_id}").status_code == 200
+    assert raw("GET", BASE, params={"compartmentId": COMPARTMENT}).status_code == 200
+    mock_state()
+
+
+@pytest.fixture
+def admin_state(server: MockOCIServer) -> Callable[[], Any]:
+    from mockoci.testing import AdminClient
+
+    return lambda: AdminClient(server.url).request("GET", "/state")
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(("tags", "field"), BAD_TAGS, ids=range(len(BAD_TAGS)))
+def test_tags_that_could_not_be_stored_are_refused(
+    raw: Raw, backup: dict[str, Any], admin_state: Callable[[], Any], tags: str, field: str
+) -> None:
+    update = assert_oci_error(raw("PUT", f"{BASE}/{backup['id']}", body=tags), 400, "InvalidParameter")
+    create = assert_oci_error(raw("POST", BASE, body='{"volumeId": "v", ' + tags[1:]), 400, "InvalidParameter")
+    for error in (update, create):
+        assert error["message"].startswith(f"Invalid {field}"), error
+    readable(raw, admin_state, backup["id"])
+
+
+GOOD_TAGS = [
+    {"freeformTags": {f"k{i}": "v" for i in range(64)}},
+    {"definedTags": {"n" * 100: {"k" * 100: "v" * 256}, "Operations": {"CostCenter": "42", "n": 7, "f": 1.5,
+                                                                       "b": True, "big": 10**30}}},
+    {"definedTags": {f"ns{i}": {f"k{j}": "v" for j in range(8)} for i in range(8)}},
+]
+
+
+@pytest.mark.parametrize("tags", GOOD_TAGS, ids=range(len(GOOD_TAGS)))
+def test_tags_within_ocis_limits_are_stored_and_echoed_exactly(
+    raw: Raw, backup: dict[str, Any], admin_state: Callable[[], Any], tags: dict[str, Any]
+) -> None:
+    for response in (raw("PUT", f"{BASE}/{backup['id']}", body=json.dumps(tags)),
+                     raw("POST", BASE, body=json.dumps({"volumeId": "v", **tags}))):
+        assert response.status_code == 200, response.text
+        for name, value in tags.items():
+            assert response.json()[name] == value
+    readable(raw, admin_state, backup["id"])
+
+
+def test_unicode_tags_at_the_limits_are_stored_and_echoed_exactly(
+    raw: Raw, backup: dict[str, Any], admin_state: Callable[[], Any]
+) -> None:
+    tags = {"freeformTags": {"k" * 100: "v" * 256, "ünï©ødé 🦆": "値\u0000\t\u2028", "empty": ""}}
+    response = raw("PUT", f"{BASE}/{backup['id']}", body=json.dumps(tags))
+    assert response.status_code == 200, response.text
+    assert response.json()["freeformTags"] == tags["freeformTags"]
+    assert raw("GET", f"{BASE}/{backup['id']}").json()["freeformTags"] == tags["freeformTags"]
+    readable(raw, admin_state, backup["id"])
+
+
+# -- issue 9: admin input that once gave 500s is a 400 that changes nothing -------------------------------
+
+SEEDED = {"id": "ocid1.volumebackup.oc1..seeded", "compartmentId": COMPARTMENT, "displayName": "seeded",
+          "lifecycleState": "AVAILABLE", "type": "FULL", "timeCreated": "2026-01-01T00:00:00Z"}
+BAD_BACKUP_FIELDS = [
+    ({"timeCreated": "9999-12-31T23:59:59-05:00"}, "timeCreated"),  # the year 10000 in UTC
+    ({"timeCreated": "0001-01-01T00:00:00+05:00"}, "timeCreated"),  # the year 0 in UTC
+    ({"timeRequestReceived": "9999-12-31T23:00:00-01:00"}, "timeRequestReceived"),
+    ({"expirationTime": "0001-01-01T00:00:00+00:01"}, "expirationTime"),
+    ({"timeRetentionExpiresAt": "9999-12-31T23:59:59.999-00:01"}, "timeRetentionExpiresAt"),
+    ({"definedTags": {"ns": {"k": json.loads(DEEP)}}}, "definedTags"),
+    ({"systemTags": {"orcl": {"k": [1]}}}, "systemTags"),
+    ({"freeformTags": {"k": "v" * 257}}, "freeformTags"),
+]
+BAD_BACKUP_TEXT = [  # what json.dumps cannot write: raw JSON text
+    ('"definedTags": {"ns": {"k": "\\udfff"}}', "definedTags"),
+    ('"definedTags": {"ns": {"k": NaN}}', "definedTags"),
+    ('"definedTags": {"ns": {"k": ' + DEEP + "}}", "definedTags"),
+]
+
+
+def bad_backups() -> list[tuple[bytes, str]]:
+    cases = [(json.dumps({**SEEDED, **fields}).encode(), name) for fields, name in BAD_BACKUP_FIELDS]
+    cases += [(json.dumps(SEEDED)[:-1].encode() + b", " + text.encode() + b"}", name)
+              for text, name in BAD_BACKUP_TEXT]
+    return cases
+
+
+@pytest.mark.parametrize(("backup_json", "field"), bad_backups(), ids=range(len(bad_backups())))
+def test_seeding_or_importing_a_backup_that_could_not_be_served_is_refused(
+    mock: Any, backup_json: bytes, field: str
+) -> None:
+    from mockoci.testing import MockOCIAdminError
+
+    before = mock.admin.request("GET", "/state")
+    seed = b'{"volumeBackups": [' + backup_json + b"]}"
+    with pytest.raises(MockOCIAdminError) as seeded:
+        mock.admin.request("POST", "/backups", params={"tenancy": TENANCY}, body=seed)
+    state = b'{"format": "mockoci-state", "version": 1, "tenancies": {"%s": %s}}' % (TENANCY.encode(), seed)
+    with pytest.raises(MockOCIAdminError) as imported:
+        mock.admin.request("PUT", "/state", body=state)
+    for refused in (seeded.value, imported.value):
+        assert (refused.status, refused.code) == (400, "InvalidParameter"), refused
+        assert field in refused.message
+    assert mock.admin.request("GET", "/state") == before
+
+
+@pytest.mark.parametrize("code", ["Bad\u0000Code", "Two Words", "Ünïcode", "", "9Lives", "a" * 101, "a-b"])
+def test_a_fault_code_that_is_not_letters_and_digits_is_refused(mock: Any, raw: Raw, code: str) -> None:
+    from mockoci.testing import MockOCIAdminError
+
+    with pytest.raises(MockOCIAdminError) as refused:
+        mock.inject_fault(status=503, code=code)
+    assert (refused.value.status, refused.value.code) == (400, "InvalidParameter")
+    assert "code" in refused.value.message
+    assert mock.admin.request("GET", "/faults") == []
+    assert raw("GET", BASE, params={"compartmentId": COMPARTMENT}).status_code == 200
+
+
+def test_a_fault_code_of_letters_and_digits_is_answered(mock: Any, raw: Raw) -> None:
+    mock.inject_fault(status=503, code="Busy2Day", times=1)
+    assert_oci_error(raw("GET", BASE, params={"compartmentId": COMPARTMENT}), 503, "Busy2Day")
+
+
+@pytest.mark.parametrize("delay", [b"Infinity", b"-Infinity", b"NaN", b"1e400"])
+def test_a_lifecycle_delay_must_be_finite(mock: Any, delay: bytes) -> None:
+    from mockoci.testing import MockOCIAdminError
+
+    before = mock.lifecycle()
+    with pytest.raises(MockOCIAdminError) as refused:
+        mock.admin.request("PUT", "/lifecycle", params={"tenancy": TENANCY},
+                           body=b'{"mode": "delay", "delay": ' + delay + b"}")
+    assert (refused.value.status, refused.value.code) == (400, "InvalidParameter")
+    assert "delay" in refused.value.message
+    assert mock.lifecycle() == before
+
+
+def test_the_clock_stops_before_the_calendar_ends(start_server: Callable[..., MockOCIServer]) -> None:
+    """Advancing in legal 10-year steps once made the clock, and every create, 500 for good."""
+    from mockoci.testing import AdminClient, MockOCIAdminError
+
+    server = start_server(auth="off", lifecycle_delay=0)
+    admin = AdminClient(server.url)
+    ten_years = 10 * 365 * 24 * 3600
+    with pytest.raises(MockOCIAdminError) as refused:
+        for _ in range(1000):
+            admin.request("POST", "/clock/advance", body={"seconds": ten_years})
+    assert (refused.value.status, refused.value.code) == (400, "InvalidParameter")
+    assert "9999" in refused.value.message
+    clock = admin.request("GET", "/clock")
+    assert clock["now"].startswith("99")
+    created = requests.post(server.url + BASE, json={"volumeId": "v"}, timeout=10)
+    assert created.status_code == 200, created.text
+    assert created.json()["timeCreated"].startswith("99")
+    with pytest.raises(MockOCIAdminError):
+        admin.request("POST", "/clock/advance", body={"seconds": ten_years})
+    assert admin.request("GET", "/clock")["offset"] == clock["offset"]  # the refused step changed nothing
+
+
+# -- issue 9: no redirect built from Host, page tokens bound to their tenancy ----------------------------
+
+@pytest.mark.parametrize("path", [f"{BASE}/?compartmentId={COMPARTMENT}", f"{BASE}/", f"{BASE}/ocid1.x/",
+                                  f"{BASE}/ocid1.x/actions/copy/", "/_mockoci/health/", "/_mockoci/state/"])
+def test_a_trailing_slash_is_not_found_never_a_redirect(open_server: MockOCIServer, path: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", open_server.port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Host": "evil.example"})
+        response = connection.getresponse()
+        body = json.loads(response.read())
+    finally:
+        connection.close()
+    assert (response.status, body["code"]) == (404, "NotFound"), body
+    assert response.getheader("location") is None
+    assert response.getheader("opc-request-id")
+
+
+def test_a_page_token_works_only_for_the_tenancy_it_was_issued_to(
+    raw: Raw, server: MockOCIServer, oci_config: dict[str, Any]
+) -> None:
+    import oci
+
+    for name in ("a", "b"):
+        raw("POST", BASE, body=json.dumps({"volumeId": "ocid1.volume.oc1.iad.v", "displayName": name}))
+    token = raw("GET", BASE, params={"compartmentId": COMPARTMENT, "limit": 1}).headers["opc-next-page"]
+    other = oci.signer.Signer("ocid1.tenancy.oc1..aaaaaaaaanother", oci_config["user"], oci_config["fingerprint"],
+                              None, private_key_content=oci_config["key_content"])
+    answer = requests.get(server.url + BASE, params={"compartmentId": COMPARTMENT, "page": token}, auth=other,
+                          timeout=10)
+    error = assert_oci_error(answer, 400, "InvalidParameter")
+    assert "tenancy" in error["message"]
+    mine = raw("GET", BASE, params={"compartmentId": COMPARTMENT, "page": token})
+    assert mine.status_code == 200 and len(mine.json()) == 1

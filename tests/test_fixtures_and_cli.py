@@ -165,6 +165,15 @@ def test_a_fixture_may_pin_an_etag(tmp_path: Path) -> None:
          "volumeBackups[0].sizeInGBs"),
         ('{"backups": []}', "unknown top-level key"),
         ("{not json", "not readable JSON"),
+        # issue 9: these were tracebacks and exit code 1
+        ('[{"id": "x", "compartmentId": "c", "displayName": "d", "lifecycleState": "AVAILABLE", '
+         '"timeCreated": "9999-12-31T23:59:59-05:00", "type": "FULL"}]', "volumeBackups[0].timeCreated: the date"),
+        ('[{"id": "x", "compartmentId": "c", "displayName": "d", "lifecycleState": "AVAILABLE", '
+         '"timeCreated": "0001-01-01T00:00:00+05:00", "type": "FULL"}]', "volumeBackups[0].timeCreated: the date"),
+        ('[{"id": "x", "compartmentId": "c", "displayName": "d", "lifecycleState": "AVAILABLE", '
+         '"timeCreated": "2026-01-01T00:00:00Z", "type": "FULL", "definedTags": {"n": {"k": NaN}}}]',
+         "volumeBackups[0].definedTags.n.k"),
+        ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
     ],
 )
 def test_bad_fixture_stops_start_up_naming_file_and_field(tmp_path: Path, content: str, message: str) -> None:
@@ -181,6 +190,7 @@ def test_bad_fixture_stops_start_up_naming_file_and_field(tmp_path: Path, conten
     )
     assert result.returncode == 2
     assert str(bad) in result.stderr.decode() and message in result.stderr.decode()
+    assert result.stderr.decode().count("\n") == 1, result.stderr  # one line, no traceback
 
 
 def test_every_shipped_fixture_loads() -> None:
@@ -188,8 +198,9 @@ def test_every_shipped_fixture_loads() -> None:
     assert POSTMAN_EXAMPLE_ID in {b.id for b in loaded.backups}
 
 
-def test_invalid_setting_is_reported() -> None:
-    result = subprocess.run([sys.executable, "-m", "mockoci", "serve", "--lifecycle-delay", "-1"],
+@pytest.mark.parametrize("value", ["-1", "inf", "nan"])
+def test_invalid_setting_is_reported(value: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "mockoci", "serve", "--lifecycle-delay", value],
                             capture_output=True, timeout=30)
     assert result.returncode == 2 and b"lifecycle_delay" in result.stderr
 

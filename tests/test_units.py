@@ -45,15 +45,17 @@ def test_if_match(header: str, matches: bool) -> None:
 def test_page_token_round_trip_and_tamper_evidence() -> None:
     tokens = PageTokens(b"secret")
     digest = query_digest({"compartmentId": "c", "sortBy": "TIMECREATED", "volumeId": None})
-    token = tokens.encode(("2026-01-01T00:00:00.000000", "id-1"), digest)
-    assert tokens.decode(token, digest) == ("2026-01-01T00:00:00.000000", "id-1")
+    token = tokens.encode(("2026-01-01T00:00:00.000000", "id-1"), digest, tenancy="t1")
+    assert tokens.decode(token, digest, tenancy="t1") == ("2026-01-01T00:00:00.000000", "id-1")
     for bad in (token[:-1], token + "0", token.split(".")[0], "x.y", "", "é.é", token.replace(".", "a.", 1)):
         with pytest.raises(InvalidPageToken):
-            tokens.decode(bad, digest)
+            tokens.decode(bad, digest, tenancy="t1")
     with pytest.raises(InvalidPageToken):
-        tokens.decode(token, query_digest({"compartmentId": "other"}))
+        tokens.decode(token, query_digest({"compartmentId": "other"}), tenancy="t1")
     with pytest.raises(InvalidPageToken):
-        PageTokens(b"another server").decode(token, digest)
+        PageTokens(b"another server").decode(token, digest, tenancy="t1")
+    with pytest.raises(InvalidPageToken, match="this tenancy"):  # issue 9: bound to the tenancy it was issued to
+        tokens.decode(token, digest, tenancy="t2")
 
 
 def test_query_digest_ignores_absent_parameters_and_order() -> None:

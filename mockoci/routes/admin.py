@@ -92,7 +92,9 @@ class LifecycleSettings(AdminModel):
         description="immediate: at once; delay: after `delay` seconds of the server's clock; "
         "manual: only through settle or force-state."
     )
-    delay: float | None = Field(None, ge=0, description="Seconds, in delay mode (default: the server's).")
+    delay: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Seconds, in delay mode (default: the server's)."
+    )
 
 
 class LifecycleView(AdminModel):
@@ -263,8 +265,12 @@ async def get_clock(store: StoreDep) -> ClockView:
 
 @router.post("/clock/advance", response_model=ClockView)
 async def advance_clock(store: StoreDep, advance: ClockAdvance) -> ClockView:
-    """Moves the server's clock forward (for every tenancy) and applies the transitions now due."""
-    store.advance_clock(advance.seconds)
+    """Moves the server's clock forward (for every tenancy) and applies the transitions now due; not past the
+    year 9999 (400, the clock unchanged)."""
+    try:
+        store.advance_clock(advance.seconds)
+    except ValueError as exc:
+        raise errors.InvalidParameter(f"Invalid seconds: {exc}.") from exc
     return ClockView(now=format_datetime(store.clock.now()), offset=store.clock.offset)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BeforeValidator
 from starlette.responses import Response
 
 from .. import errors
@@ -19,6 +20,7 @@ from ..models import (
     SortOrder,
     UpdateVolumeBackupDetails,
     VolumeBackup,
+    query_digits,
 )
 from ..pagination import InvalidPageToken, query_digest
 from ..store import ListQuery, StoredBackup
@@ -50,7 +52,7 @@ async def list_volume_backups(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
     volume_id: Annotated[str | None, Query(alias="volumeId", max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000), BeforeValidator(query_digits)] = 100,
     page: Annotated[str | None, Query(max_length=1024)] = None,
     display_name: Annotated[str | None, Query(alias="displayName", max_length=255)] = None,
     source_volume_backup_id: Annotated[str | None, Query(alias="sourceVolumeBackupId", max_length=255)] = None,
@@ -86,14 +88,14 @@ async def list_volume_backups(
     )
     tokens = request.app.state.page_tokens
     try:
-        after = tokens.decode(page, digest) if page is not None else None
+        after = tokens.decode(page, digest, tenancy=tenancy) if page is not None else None
     except InvalidPageToken as exc:
         raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
     result = store.list_volume_backups(tenancy=tenancy, query=query, limit=limit, after=after)
     body = b"[" + b",".join(stored.json() for stored in result.items) + b"]"
     headers = {}
     if result.next_cursor is not None:
-        headers["opc-next-page"] = tokens.encode(result.next_cursor, digest)
+        headers["opc-next-page"] = tokens.encode(result.next_cursor, digest, tenancy=tenancy)
     return Response(body, media_type=JSON, headers=headers)
 
 

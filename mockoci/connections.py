@@ -1,0 +1,87 @@
+"""Connections: how long a client may take, how many may be open, and enough file descriptors for them.
+
+uvicorn times out an idle keep-alive connection (`timeout_keep_alive`), but not a connection that never sends a
+request, or sends it slowly: `RequestTimeoutProtocol` closes a connection whose request (head and body) is not
+whole `request_timeout` seconds after its first byte, or after the connection opened. Each open socket is a
+file descriptor, so `mockoci serve` raises its soft limit on them to the hard limit at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .settings import Settings
+
+logger = logging.getLogger("mockoci")
+WANTED_OPEN_FILES = 1_048_576  # when the hard limit is unlimited (the kernel's usual nr_open)
+
+
+class RequestTimeoutProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing a connection that takes over `request_timeout` seconds to send
+    one request (from connecting, or from the request's first byte, to its last byte)."""
+
+    request_timeout: float = 30.0
+    _request_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_request_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_request_timer()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_request_timer()
+
+    def on_message_complete(self) -> None:
+        self._cancel_request_timer()
+        super().on_message_complete()
+
+    def _arm_request_timer(self) -> None:
+        self._cancel_request_timer()
+        self._request_timer = self.loop.call_later(self.request_timeout, self._request_timed_out)
+
+    def _cancel_request_timer(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.cancel()
+            self._request_timer = None
+
+    def _request_timed_out(self) -> None:
+        self._request_timer = None
+        if not self.transport.is_closing():
+            logger.info("closing a connection from %s: no whole request within %s s", self.client,
+                        self.request_timeout)
+            self.transport.close()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn settings that bound connections, from mockoci's settings (for uvicorn.run and Config)."""
+    protocol = type(
+        "RequestTimeoutProtocol", (RequestTimeoutProtocol,), {"request_timeout": settings.request_timeout}
+    )
+    return {
+        "http": protocol,
+        "timeout_keep_alive": settings.timeout_keep_alive,
+        "limit_concurrency": settings.limit_concurrency,
+    }
+
+
+def raise_open_file_limit() -> tuple[int, int]:
+    """Raises this process's soft limit on open files to its hard limit (a system without limits: to
+    WANTED_OPEN_FILES); returns the (old, new) soft limit. Never fails: a refusal leaves the limit as it was."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = WANTED_OPEN_FILES if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return soft, soft
+        return soft, wanted
+    return soft, soft
