@@ -37,6 +37,25 @@ def blocks(title: str) -> list[tuple[str, str]]:
     return BLOCK.findall(section(title))
 
 
+# Where each of the README's blocks is run: a new block must be added here, with the place that runs it.
+WHERE_RUN = {
+    "Set up": ["bash", "bash"],  # .ci/run runs both (test_the_set_up_is_two_commands_from_a_clone)
+    "Point your client at it": ["bash", "python", "bash", "js"],  # here, in order, in one folder
+    "Use it from pytest": ["python"],  # here, as a test file
+    "Docker": ["bash", "yaml", "yaml"],  # the container suite builds and runs the same Dockerfile
+    "Performance": ["bash"],  # .ci/run's benchmark smoke run
+}
+
+
+def test_every_block_of_the_readme_is_accounted_for() -> None:
+    text = README.read_text(encoding="utf-8")
+    found = {
+        title: [language for language, _ in blocks(title)]
+        for title in re.findall(r"^## (.+)$", text, re.MULTILINE) if blocks(title)
+    }
+    assert found == WHERE_RUN
+
+
 def test_the_set_up_is_two_commands_from_a_clone() -> None:
     text = section("Set up")
     assert blocks("Set up") == [
