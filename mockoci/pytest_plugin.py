@@ -168,8 +168,19 @@ def mockoci_oci_config(mockoci: MockOCI, mockoci_private_key: RSAPrivateKey) -> 
 @pytest.fixture
 def mockoci_blockstorage_client(mockoci: MockOCI, mockoci_oci_config: dict[str, Any]) -> Any:
     """An unmodified `oci.core.BlockstorageClient` pointed at the mockoci server, its circuit breaker off (so
-    injected faults never trip it across tests) and the SDK's default retry behaviour (none)."""
-    import oci
+    injected faults never trip it across tests) and the SDK's default retry behaviour (none). Needs the `oci`
+    SDK: `pip install 'mockoci[pytest]'`."""
+    try:
+        import oci
+    except ModuleNotFoundError as exc:
+        if exc.name != "oci":
+            raise
+        oci = None
+    if oci is None:  # said outside the `except`, so that pytest shows this, not the ImportError it replaces
+        pytest.fail(
+            "mockoci_blockstorage_client needs the oci SDK, which is not installed: "
+            "pip install 'mockoci[pytest]' (or pip install oci)", pytrace=False,
+        )
 
     return oci.core.BlockstorageClient(
         mockoci_oci_config,

@@ -226,3 +226,25 @@ def test_xdist_workers_share_a_server_without_seeing_each_other(
     tenancies = {entry["tenancy"] for entry in AdminClient(server.url).request("GET", "/journal")}
     assert len(tenancies) == 2
     assert all(re.match(r"ocid1\.tenancy\.oc1\.\.aaaaaaaamockocigw[01][0-9a-f]{12}$", t) for t in tenancies)
+
+
+def test_the_client_fixture_says_what_to_install_without_oci(pytester: pytest.Pytester) -> None:
+    # a subprocess: hiding `oci` from the inner run must not hide it from this one
+    pytester.makeconftest("import sys\n\nsys.modules['oci'] = None  # as if it were not installed\n")
+    pytester.makepyfile(
+        """
+        def test_client(mockoci_blockstorage_client):
+            pass
+
+        def test_the_rest_works_without_it(mockoci, mockoci_oci_config):
+            assert mockoci.generate(1) and mockoci_oci_config["tenancy"] == mockoci.tenancy
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    output = result.stdout.str()
+    assert (
+        "mockoci_blockstorage_client needs the oci SDK, which is not installed: "
+        "pip install 'mockoci[pytest]' (or pip install oci)"
+    ) in output
+    assert "None in sys.modules" not in output
