@@ -26,8 +26,8 @@ from .settings import Settings
 
 # The --help groups, in this order; a setting not named here is listed under "other".
 OPTION_GROUPS: dict[str, tuple[str, ...]] = {
-    "network": ("host", "port"),
-    "auth": ("auth", "public_key", "keys_dir"),
+    "network": ("host", "port", "request_timeout", "timeout_keep_alive", "limit_concurrency"),
+    "auth": ("auth", "public_key", "keys_dir", "admin_token"),
     "lifecycle": ("lifecycle_mode", "lifecycle_delay", "terminated_retention", "retry_token_ttl"),
     "data": ("region", "seed", "fixtures", "default_compartment_id", "state_file", "state_interval"),
     "limits": (
@@ -184,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"mockoci: invalid settings: {exc}", file=sys.stderr)
         return 2
+    raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
     try:
         sock = bind_socket(settings.host, settings.port)  # before anything is loaded or printed
     except OSError as exc:
@@ -196,7 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _configure_logging(settings.log_level)  # only now: a failed start leaves this process's logging as it was
     print(banner(settings, app, sock.getsockname()[1]), file=sys.stderr, flush=True)
-    raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
     config = uvicorn.Config(
         app, log_level=uvicorn_log_level(settings.log_level), access_log=False, lifespan="on",
         **uvicorn_options(settings),
