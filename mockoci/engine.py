@@ -412,9 +412,11 @@ class Engine:
         """Called after every write of a record: resources that follow others (work requests follow the
         backups they copy) override it, calling super()."""
 
-    def _get(self, partition: Partition, kind: str, record_id: str) -> Record:
+    def _get(self, partition: Partition, kind: str, record_id: str, region: str | None = None) -> Record:
+        """The record, seen through `region`'s endpoint (None: the plain endpoint, which sees every region's);
+        404 if there is none there."""
         stored = partition.table(kind).get(record_id)
-        if stored is None:
+        if stored is None or (region is not None and stored.region != region):
             raise errors.NotAuthorizedOrNotFound()
         return stored
 

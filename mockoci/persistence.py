@@ -4,6 +4,8 @@ The document wraps the fixture format (see fixtures.py) per tenancy:
 
     {"format": "mockoci-state", "version": 1,
      "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...]}}}
+
+Volumes are saved whole (as GetVolume returns them); the short fixture form is read too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
+from .resources.volumes import Volume
 from .store import TenancyState, VolumeBackupStore
 
 FORMAT = "mockoci-state"
@@ -29,7 +32,7 @@ logger = logging.getLogger("mockoci")
 
 
 class VolumeRecord(BaseModel):
-    """A volume the store knows: where its backups go and how big they are."""
+    """A volume in short (fixtures): an AVAILABLE volume with this id, compartment and size."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str
@@ -42,7 +45,7 @@ class TenancyDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
-    volumes: list[VolumeRecord] = Field(default_factory=list)
+    volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
 
 
 class StateDocument(BaseModel):
@@ -63,10 +66,7 @@ def state_document(store: VolumeBackupStore) -> dict[str, Any]:
     tenancies = {
         tenancy: {
             "volumeBackups": [backup.model_dump(mode="json", by_alias=True) for backup in held.backups],
-            "volumes": [
-                {"id": volume_id, "compartmentId": volume.compartment_id, "sizeInGBs": volume.size_in_gbs}
-                for volume_id, volume in held.volumes.items()
-            ],
+            "volumes": [volume.model_dump(mode="json", by_alias=True) for volume in held.volumes],
         }
         for tenancy, held in store.export_state().items()
     }
@@ -89,7 +89,8 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
         except FixtureError as exc:
             raise StateFileError(str(exc)) from exc
         unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
-        state[tenancy] = TenancyState(list(unique.values()), parsed.volumes)
+        volumes = {volume.id: volume for volume in parsed.volumes}
+        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()))
     return state
 
 

@@ -271,11 +271,11 @@ def test_create_with_sdk_retry_strategy_sends_a_token_and_works(server: MockOCIS
 
 
 def test_known_volume_gives_compartment_and_size(client: Any, server: MockOCIServer) -> None:
-    from mockoci.store import Volume
+    from mockoci.store import VolumeSpec
 
     server.store.register_volume(
         tenancy=TENANCY, volume_id="ocid1.volume.oc1.iad.known",
-        volume=Volume(compartment_id="ocid1.compartment.oc1..vols", size_in_gbs=321),
+        volume=VolumeSpec(compartment_id="ocid1.compartment.oc1..vols", size_in_gbs=321),
     )
     backup = client.create_volume_backup(models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.known")).data
     assert backup.compartment_id == "ocid1.compartment.oc1..vols"
