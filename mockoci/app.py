@@ -19,7 +19,7 @@ from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
-from .routes import admin, keys, volume_backups, volumes
+from .routes import admin, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     # request, 10 to 20 us of a GET or PUT (docs/performance.md). The admin routes are not on the hot path.
     app.router.routes.extend(volume_backups.router.routes)
     app.router.routes.extend(volumes.router.routes)
+    app.router.routes.extend(work_requests.router.routes)
     app.include_router(admin.router)
     app.include_router(keys.router)
     handlers.install(app)

@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
@@ -201,6 +202,7 @@ class Engine:
         self._seq = itertools.count(1)
         self._baseline: dict[str, list[Any]] = {}  # kind -> models every tenancy starts with
         self._baseline_tables: dict[str, RecordIndex[Record]] = {}
+        self._transit_time: float | None = None  # while a due transition applies: when it was due
 
     # -- test control (every kind) --------------------------------------------------------------------
 
@@ -465,7 +467,11 @@ class Engine:
             transition = heapq.heappop(self._transitions)
             partition = self._partitions.get(transition.tenancy)
             if partition is not None:
-                self._transit(partition, transition, start=transition.due)
+                self._transit_time = transition.due
+                try:
+                    self._transit(partition, transition, start=transition.due)
+                finally:
+                    self._transit_time = None
 
     def _transit(self, partition: Partition, transition: _Transition, *, start: float) -> Record | None:
         """Apply one transition if its record is still in the state it was scheduled from."""
@@ -483,6 +489,15 @@ class Engine:
         if transition.to_state == TERMINATED and kind.forget_terminated:
             self._schedule_forget(partition, kind, transition.record_id, start)
         return stored
+
+    def _event_time(self) -> datetime:
+        """When what is being written happened: the due time of a transition being applied, else now."""
+        if self._transit_time is None:
+            return self.clock.now()
+        try:
+            return datetime.fromtimestamp(self._transit_time, UTC)
+        except (OverflowError, ValueError, OSError):
+            return self.clock.now()
 
     def _lifecycle(self, tenancy: str | None) -> Lifecycle:
         partition = self._partitions.get(tenancy) if tenancy is not None else None

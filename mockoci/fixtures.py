@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from .models import VolumeBackup
 from .resources.volumes import Volume, VolumeSpec, volume_from_spec
+from .resources.work_requests import StoredWorkRequest
 
 VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}  # the short form of a volume: an AVAILABLE one
 
@@ -25,6 +26,7 @@ class FixtureError(ValueError):
 class FixtureSet:
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
+    work_requests: list[StoredWorkRequest] = field(default_factory=list)
 
 
 def fixture_files(paths: Iterable[Path]) -> list[Path]:
@@ -49,7 +51,7 @@ def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") 
         document = {"volumeBackups": document}
     if not isinstance(document, dict):
         raise FixtureError(f"{source}: expected a JSON array of volume backups or an object")
-    unknown = set(document) - {"volumeBackups", "volumes"}
+    unknown = set(document) - {"volumeBackups", "volumes", "workRequests"}
     if unknown:
         raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     result = FixtureSet()
@@ -79,6 +81,13 @@ def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") 
             first = exc.errors()[0]
             name = ".".join(str(part) for part in first["loc"])
             raise FixtureError(f"{source}: volumes[{index}].{name}: {first['msg']}") from exc
+    for index, item in enumerate(_array(document, "workRequests", source)):
+        try:
+            result.work_requests.append(StoredWorkRequest.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise FixtureError(f"{source}: workRequests[{index}].{name}: {first['msg']}") from exc
     return result
 
 

@@ -3,7 +3,7 @@
 The document wraps the fixture format (see fixtures.py) per tenancy:
 
     {"format": "mockoci-state", "version": 1,
-     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...]}}}
+     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...], "workRequests": [...]}}}
 
 Volumes are saved whole (as GetVolume returns them); the short fixture form is read too.
 """
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
 from .resources.volumes import Volume
+from .resources.work_requests import StoredWorkRequest
 from .store import TenancyState, VolumeBackupStore
 
 FORMAT = "mockoci-state"
@@ -46,6 +47,7 @@ class TenancyDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
     volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
+    workRequests: list[StoredWorkRequest] = Field(default_factory=list)
 
 
 class StateDocument(BaseModel):
@@ -67,6 +69,7 @@ def state_document(store: VolumeBackupStore) -> dict[str, Any]:
         tenancy: {
             "volumeBackups": [backup.model_dump(mode="json", by_alias=True) for backup in held.backups],
             "volumes": [volume.model_dump(mode="json", by_alias=True) for volume in held.volumes],
+            "workRequests": [request.model_dump(mode="json", by_alias=True) for request in held.work_requests],
         }
         for tenancy, held in store.export_state().items()
     }
@@ -90,7 +93,8 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
             raise StateFileError(str(exc)) from exc
         unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
         volumes = {volume.id: volume for volume in parsed.volumes}
-        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()))
+        requests = {request.id: request for request in parsed.work_requests}
+        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()), list(requests.values()))
     return state
 
 

@@ -12,7 +12,7 @@ from .clock import Clock
 from .engine import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, Record, request_fingerprint
 from .factories import Factory
 from .models import VolumeBackup
-from .resources import BACKUPS, VOLUMES
+from .resources import BACKUPS, VOLUMES, WORK_REQUESTS
 from .resources.volume_backups import (
     GONE_STATES,
     TRANSIENT_NEW_STATES,
@@ -23,6 +23,7 @@ from .resources.volume_backups import (
     VolumeBackups,
 )
 from .resources.volumes import Volume, Volumes, VolumeSpec
+from .resources.work_requests import StoredWorkRequest
 
 __all__ = [
     "DEFAULT_TENANCY", "GONE_STATES", "TRANSIENT_NEW_STATES", "Lifecycle", "LifecycleModeName", "ListQuery", "Page",
@@ -37,6 +38,7 @@ class TenancyState:
 
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
+    work_requests: list[StoredWorkRequest] = field(default_factory=list)
 
 
 class Store(Volumes, VolumeBackups):
@@ -81,7 +83,7 @@ class Store(Volumes, VolumeBackups):
     def export_state(self) -> dict[str, TenancyState]:
         """Every tenancy's backups and volumes as they are now (retry tokens are not part of it)."""
         return {
-            tenancy: TenancyState(held.get(BACKUPS, []), held.get(VOLUMES, []))
+            tenancy: TenancyState(held.get(BACKUPS, []), held.get(VOLUMES, []), held.get(WORK_REQUESTS, []))
             for tenancy, held in self.export_records().items()
         }
 
@@ -90,7 +92,8 @@ class Store(Volumes, VolumeBackups):
 
         Transient states progress as if just requested, TERMINATED records are kept for the retention time."""
         self.import_records({
-            tenancy: {VOLUMES: held.volumes, BACKUPS: held.backups} for tenancy, held in state.items()
+            tenancy: {VOLUMES: held.volumes, BACKUPS: held.backups, WORK_REQUESTS: held.work_requests}
+            for tenancy, held in state.items()
         })
 
 

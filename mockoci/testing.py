@@ -122,6 +122,18 @@ class MockOCI:
         )
         return result
 
+    def force_work_request(
+        self, work_request_id: str, status: str, *, code: str | None = None, message: str | None = None
+    ) -> dict[str, Any]:
+        """Puts a work request in any status now (FAILED with this error code and message makes the copy it
+        follows FAULTY); returns it."""
+        body = {"status": status, "code": code, "message": message}
+        result: dict[str, Any] = self.admin.request(
+            "POST", f"/workRequests/{urllib.parse.quote(work_request_id, safe='')}/state", params=self._tenancy(),
+            body={name: value for name, value in body.items() if value is not None},
+        )
+        return result
+
     def generate(self, count: int, *, seed: int | None = None, **fields: Any) -> list[dict[str, Any]]:
         """Generates `count` plausible backups (same seed, same backups); `fields`: compartmentId, volumeId,
         lifecycleState."""

@@ -23,6 +23,7 @@ from ..models import (
 )
 from . import BACKUPS, VOLUMES
 from .volumes import Volume
+from .work_requests import WorkRequestResource, WorkRequests
 
 TRANSIENT_NEW_STATES = frozenset({"REQUEST_RECEIVED", "CREATING"})
 GONE_STATES = frozenset({"TERMINATING", "TERMINATED"})
@@ -172,8 +173,8 @@ class Page:
     next_cursor: tuple[str, str] | None
 
 
-class VolumeBackups(Engine):
-    """The VolumeBackup operations."""
+class VolumeBackups(WorkRequests):
+    """The VolumeBackup operations (a copy is followed by a work request)."""
 
     default_compartment_id: str | None = None
     unknown_volumes: UnknownVolumes = "reject"
@@ -315,7 +316,8 @@ class VolumeBackups(Engine):
         fingerprint = request_fingerprint("copy", backup_id, details.model_dump(exclude_unset=True))
         with self._lock:
             partition = self._advance(tenancy)
-            source = _stored(self._get(partition, BACKUPS, backup_id)).backup
+            source_record = self._get(partition, BACKUPS, backup_id)
+            source = _stored(source_record).backup
             replay = self._replay(partition, retry_token, fingerprint)
             if replay is not None:
                 return _stored(replay)
@@ -334,6 +336,17 @@ class VolumeBackups(Engine):
                 }
             )
             self._put(partition, KIND, copy)
+            self._start_work_request(
+                partition, operation_type="CopyVolumeBackup", compartment_id=copy.compartment_id,
+                region=source_record.region or self.region, follows=copy.id,
+                accepted=f"Copy of volume backup {source.id} to {details.destination_region} accepted.",
+                resources=[
+                    WorkRequestResource(action_type="IN_PROGRESS", entity_type="volumeBackup", identifier=copy.id,
+                                        entity_uri=f"/20160918/volumeBackups/{copy.id}"),
+                    WorkRequestResource(action_type="RELATED", entity_type="volumeBackup", identifier=source.id,
+                                        entity_uri=f"/20160918/volumeBackups/{source.id}"),
+                ],
+            )
             self._enter(partition, KIND, copy)
             self._remember(partition, retry_token, fingerprint, BACKUPS, copy.id)
             self._advance(tenancy)

@@ -27,6 +27,7 @@ from ..resources.volumes import (
     VolumeLifecycleState,
     default_availability_domain,
 )
+from ..resources.work_requests import WorkRequest, WorkRequestStatus
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
@@ -82,6 +83,14 @@ class VolumeSeed(AdminModel):
     defined_tags: DefinedTags | None = None
     freeform_tags: FreeformTags | None = None
     lifecycle_state: VolumeLifecycleState = "AVAILABLE"
+
+
+class ForcedWorkRequestState(AdminModel):
+    status: WorkRequestStatus
+    code: str | None = Field(None, min_length=1, max_length=255, pattern=r"^[A-Za-z][A-Za-z0-9]*$",
+                             description="The error's code, for FAILED (default InternalError).")
+    message: str | None = Field(None, min_length=1, max_length=1024,
+                                description="The error's message, for FAILED.")
 
 
 class ForcedVolumeState(AdminModel):
@@ -227,6 +236,22 @@ async def force_volume_state(
         tenancy=tenancy, kind=VOLUMES, record_id=volume_id, state=state.lifecycle_state, changes=changes
     )
     return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag})
+
+
+@router.post("/workRequests/{workRequestId}/state", response_model=WorkRequest)
+async def force_work_request_state(
+    store: StoreDep,
+    state: ForcedWorkRequestState,
+    work_request_id: Annotated[str, Path(alias="workRequestId")],
+    tenancy: TenancyQuery = DEFAULT_TENANCY,
+) -> Response:
+    """Puts a work request in any status now: FAILED (with `code` and `message` as its error) also makes the
+    resource it follows (a copy) FAULTY; SUCCEEDED makes it AVAILABLE."""
+    stored = store.force_work_request(
+        tenancy=tenancy, work_request_id=work_request_id, status=state.status, code=state.code,
+        message=state.message,
+    )
+    return Response(stored.json(), media_type=JSON)
 
 
 @router.post("/backups/generate", status_code=201, response_model=list[VolumeBackup])
