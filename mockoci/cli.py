@@ -29,7 +29,9 @@ OPTION_GROUPS: dict[str, tuple[str, ...]] = {
     "network": ("host", "port", "request_timeout", "timeout_keep_alive", "limit_concurrency"),
     "auth": ("auth", "public_key", "keys_dir", "admin_token"),
     "lifecycle": ("lifecycle_mode", "lifecycle_delay", "terminated_retention", "retry_token_ttl"),
-    "data": ("region", "seed", "fixtures", "default_compartment_id", "state_file", "state_interval"),
+    "data": (
+        "region", "seed", "fixtures", "default_compartment_id", "unknown_volumes", "state_file", "state_interval",
+    ),
     "limits": (
         "max_body_bytes", "max_header_bytes", "max_retry_tokens", "max_terminated_backups", "max_tenancies",
         "journal_size",

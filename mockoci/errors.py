@@ -112,3 +112,8 @@ class InternalServerError(OCIError):
 class ServiceUnavailable(OCIError):
     status, code = 503, "ServiceUnavailable"
     default_message = "The service is currently unavailable."
+
+
+class LimitExceeded(OCIError):
+    status, code = 400, "LimitExceeded"
+    default_message = "Fulfilling this request exceeds a limit."

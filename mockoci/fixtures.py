@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from .models import VolumeBackup
-from .store import Volume
+from .resources.volumes import Volume, VolumeSpec, volume_from_spec
+from .resources.work_requests import StoredWorkRequest
 
-VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}
+VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}  # the short form of a volume: an AVAILABLE one
 
 
 class FixtureError(ValueError):
@@ -23,7 +25,8 @@ class FixtureError(ValueError):
 @dataclass
 class FixtureSet:
     backups: list[VolumeBackup] = field(default_factory=list)
-    volumes: dict[str, Volume] = field(default_factory=dict)
+    volumes: list[Volume] = field(default_factory=list)
+    work_requests: list[StoredWorkRequest] = field(default_factory=list)
     etags: dict[str, str] = field(default_factory=dict)  # backup id -> the etag its fixture pins
 
 
@@ -40,14 +43,17 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def parse_document(document: Any, source: str) -> FixtureSet:
-    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}. A
+def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") -> FixtureSet:
+    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}.
+
+    A volume is either a Volume object (as GetVolume returns it) or the short form {"id", "compartmentId",
+    "sizeInGBs"}: an AVAILABLE, hydrated volume in `region`'s first availability domain, created now. A
     backup may carry an `etag` (not an OCI field): the etag of its first version, instead of a generated one."""
     if isinstance(document, list):
         document = {"volumeBackups": document}
     if not isinstance(document, dict):
         raise FixtureError(f"{source}: expected a JSON array of volume backups or an object")
-    unknown = set(document) - {"volumeBackups", "volumes"}
+    unknown = set(document) - {"volumeBackups", "volumes", "workRequests"}
     if unknown:
         raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     result = FixtureSet()
@@ -66,20 +72,36 @@ def parse_document(document: Any, source: str) -> FixtureSet:
             raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {reason}") from exc
         if etag is not None:
             result.etags[result.backups[-1].id] = etag
+    now = datetime.now(UTC)
     for index, item in enumerate(_array(document, "volumes", source)):
-        if isinstance(item, dict) and set(item) - VOLUME_KEYS:
-            extra = ", ".join(sorted(set(item) - VOLUME_KEYS))
-            raise FixtureError(f"{source}: volumes[{index}]: unknown key(s) {extra}")
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise FixtureError(f"{source}: volumes[{index}].id: a volume needs a string id")
-        compartment, size = item.get("compartmentId"), item.get("sizeInGBs")
-        if not isinstance(compartment, str) or not isinstance(size, int) or isinstance(size, bool):
-            raise FixtureError(f"{source}: volumes[{index}]: needs compartmentId (string) and sizeInGBs (integer)")
-        result.volumes[item["id"]] = Volume(compartment_id=compartment, size_in_gbs=size)
+        if isinstance(item, dict) and set(item) <= VOLUME_KEYS:
+            if not isinstance(item.get("id"), str):
+                raise FixtureError(f"{source}: volumes[{index}].id: a volume needs a string id")
+            compartment, size = item.get("compartmentId"), item.get("sizeInGBs")
+            if not isinstance(compartment, str) or not isinstance(size, int) or isinstance(size, bool):
+                raise FixtureError(
+                    f"{source}: volumes[{index}]: needs compartmentId (string) and sizeInGBs (integer)"
+                )
+            spec = VolumeSpec(compartment_id=compartment, size_in_gbs=size)
+            result.volumes.append(volume_from_spec(item["id"], spec, region=region, created=now))
+            continue
+        try:
+            result.volumes.append(Volume.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise FixtureError(f"{source}: volumes[{index}].{name}: {first['msg']}") from exc
+    for index, item in enumerate(_array(document, "workRequests", source)):
+        try:
+            result.work_requests.append(StoredWorkRequest.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise FixtureError(f"{source}: workRequests[{index}].{name}: {first['msg']}") from exc
     return result
 
 
-def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
+def load_fixtures(paths: Iterable[Path], *, region: str = "us-ashburn-1") -> FixtureSet:
     """Every fixture file under `paths`, merged; raises FixtureError (and loads nothing) on any problem."""
     merged = FixtureSet()
     seen: dict[str, str] = {}
@@ -91,7 +113,7 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
         except RecursionError:
             raise FixtureError(f"{path}: the JSON nests too deeply to read") from None
         try:
-            parsed = parse_document(document, str(path))
+            parsed = parse_document(document, str(path), region=region)
         except RecursionError:
             raise FixtureError(f"{path}: a value nests too deeply to read") from None
         for backup in parsed.backups:
@@ -99,7 +121,7 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
                 raise FixtureError(f"{path}: id {backup.id!r} is already defined in {seen[backup.id]}")
             seen[backup.id] = str(path)
         merged.backups.extend(parsed.backups)
-        merged.volumes.update(parsed.volumes)
+        merged.volumes.extend(parsed.volumes)
         merged.etags.update(parsed.etags)
     return merged
 

@@ -1,25 +1,34 @@
-"""A tenancy's backups by id, with each compartment's backups kept sorted, so a list page is a cursor walk."""
+"""A tenancy's records of one kind by id, with each compartment's kept sorted, so a list page is a cursor walk.
+
+Every OCI resource mockoci stores has `id`, `compartment_id`, `display_name` and `time_created`, the keys of
+OCI's two list orders (TIMECREATED, DISPLAYNAME)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sortedcontainers import SortedList
-
-from .models import VolumeBackup
 
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
 
-class Versioned(Protocol):
+class Listed(Protocol):
+    """What the index reads of a resource."""
+
     @property
-    def backup(self) -> VolumeBackup: ...
+    def id(self) -> str: ...
+    @property
+    def compartment_id(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def time_created(self) -> datetime: ...
 
 
-V = TypeVar("V", bound=Versioned)
-Cursor = tuple[str, str]  # (the sort value, as text, of the last backup on a page; its id)
+V = TypeVar("V")
+Cursor = tuple[str, str]  # (the sort value, as text, of the last record on a page; its id)
 
 
 class _Compartment:
@@ -31,11 +40,11 @@ class _Compartment:
         self.by_time: SortedList = SortedList()
         self.by_name: SortedList = SortedList()
 
-    def add(self, backup: VolumeBackup) -> None:
+    def add(self, backup: Listed) -> None:
         self.by_time.add((backup.time_created, backup.id))
         self.by_name.add((backup.display_name, backup.id))
 
-    def remove(self, backup: VolumeBackup) -> None:
+    def remove(self, backup: Listed) -> None:
         self.by_time.remove((backup.time_created, backup.id))
         self.by_name.remove((backup.display_name, backup.id))
 
@@ -45,11 +54,17 @@ class _Compartment:
         return clone
 
 
-class BackupIndex(MutableMapping[str, V]):
-    """Backups by id that keeps each compartment's backups sorted by time created and by name.
+class RecordIndex(MutableMapping[str, V]):
+    """Records by id that keeps each compartment's records sorted by time created and by name; a record's
+    resource is its `model` (`_resource` says otherwise in a subclass).
 
-    Replacing a backup with a new version re-sorts it only if its compartment, name or creation time changed.
+    Replacing a record with a new version re-sorts it only if its compartment, name or creation time changed.
     """
+
+    @staticmethod
+    def _resource(value: Any) -> Listed:
+        model: Listed = value.model
+        return model
 
     def __init__(self) -> None:
         self._by_id: dict[str, V] = {}
@@ -61,9 +76,9 @@ class BackupIndex(MutableMapping[str, V]):
     def __setitem__(self, backup_id: str, value: V) -> None:
         old = self._by_id.get(backup_id)
         self._by_id[backup_id] = value
-        new = value.backup
+        new = self._resource(value)
         if old is not None:
-            before = old.backup
+            before = self._resource(old)
             if (before.compartment_id, before.display_name, before.time_created) == (
                 new.compartment_id, new.display_name, new.time_created
             ):
@@ -75,7 +90,7 @@ class BackupIndex(MutableMapping[str, V]):
         compartment.add(new)
 
     def __delitem__(self, backup_id: str) -> None:
-        self._unindex(self._by_id.pop(backup_id).backup)
+        self._unindex(self._resource(self._by_id.pop(backup_id)))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._by_id)
@@ -87,14 +102,14 @@ class BackupIndex(MutableMapping[str, V]):
         self._by_id.clear()
         self._compartments.clear()
 
-    def copy(self) -> BackupIndex[V]:
-        """An index of the same backups (the values are shared, not copied)."""
-        clone: BackupIndex[V] = BackupIndex()
+    def copy(self) -> RecordIndex[V]:
+        """An index of the same records (the values are shared, not copied)."""
+        clone: RecordIndex[V] = type(self)()
         clone._by_id = dict(self._by_id)
         clone._compartments = {key: compartment.copy() for key, compartment in self._compartments.items()}
         return clone
 
-    def _unindex(self, backup: VolumeBackup) -> None:
+    def _unindex(self, backup: Listed) -> None:
         compartment = self._compartments[backup.compartment_id]
         compartment.remove(backup)
         if not compartment.by_time:
@@ -130,12 +145,12 @@ class BackupIndex(MutableMapping[str, V]):
             item = self._by_id[backup_id]
             if matches(item):
                 if len(items) == limit:
-                    return items, _cursor(items[-1].backup, by_name)
+                    return items, _cursor(self._resource(items[-1]), by_name)
                 items.append(item)
         return items, None
 
 
-def _cursor(backup: VolumeBackup, by_name: bool) -> Cursor:
+def _cursor(backup: Listed, by_name: bool) -> Cursor:
     if by_name:
         return backup.display_name, backup.id
     created = backup.time_created  # the year padded by hand: %Y gives "2" for the year 2 on glibc
@@ -144,3 +159,12 @@ def _cursor(backup: VolumeBackup, by_name: bool) -> Cursor:
 
 def _parse_time(text: str) -> datetime:
     return datetime.strptime(text, TIME_KEY_FORMAT).replace(tzinfo=UTC)
+
+
+class BackupIndex(RecordIndex[V]):
+    """An index of values that hold their resource as `backup` (as the first index did)."""
+
+    @staticmethod
+    def _resource(value: Any) -> Listed:
+        model: Listed = value.backup
+        return model

@@ -3,7 +3,9 @@
 The document wraps the fixture format (see fixtures.py) per tenancy:
 
     {"format": "mockoci-state", "version": 1,
-     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...]}}}
+     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...], "workRequests": [...]}}}
+
+Volumes are saved whole (as GetVolume returns them); the short fixture form is read too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
+from .resources.volumes import Volume
+from .resources.work_requests import StoredWorkRequest
 from .store import TenancyState, VolumeBackupStore
 
 FORMAT = "mockoci-state"
@@ -29,7 +33,7 @@ logger = logging.getLogger("mockoci")
 
 
 class VolumeRecord(BaseModel):
-    """A volume the store knows: where its backups go and how big they are."""
+    """A volume in short (fixtures): an AVAILABLE volume with this id, compartment and size."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str
@@ -42,7 +46,8 @@ class TenancyDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
-    volumes: list[VolumeRecord] = Field(default_factory=list)
+    volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
+    workRequests: list[StoredWorkRequest] = Field(default_factory=list)
 
 
 class StateDocument(BaseModel):
@@ -58,23 +63,21 @@ class StateFileError(ValueError):
     """A state document or file that cannot be loaded; the message says where and why."""
 
 
+def _collections(held: TenancyState) -> dict[str, list[Any]]:
+    """A tenancy's records by the name its state document gives their collection."""
+    return {"volumeBackups": held.backups, "volumes": held.volumes, "workRequests": held.work_requests}
+
+
 def state_document(store: VolumeBackupStore) -> dict[str, Any]:
     """The store's whole state as a JSON-ready document."""
     tenancies = {
         tenancy: {
-            "volumeBackups": [backup.model_dump(mode="json", by_alias=True) for backup in held.backups],
-            "volumes": _volumes(held),
+            name: [model.model_dump(mode="json", by_alias=True) for model in models]
+            for name, models in _collections(held).items()
         }
         for tenancy, held in store.export_state().items()
     }
     return {"format": FORMAT, "version": VERSION, "tenancies": tenancies}
-
-
-def _volumes(held: TenancyState) -> list[dict[str, Any]]:
-    return [
-        {"id": volume_id, "compartmentId": volume.compartment_id, "sizeInGBs": volume.size_in_gbs}
-        for volume_id, volume in held.volumes.items()
-    ]
 
 
 def _json(value: Any) -> bytes:
@@ -82,22 +85,25 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 
+_SINGULAR = {"volumeBackups": "backup", "volumes": "volume", "workRequests": "work request"}
+
+
 def state_file_bytes(store: VolumeBackupStore, problems: list[str]) -> bytes:
-    """The state document as the state file holds it, each backup written on its own: one that cannot be
+    """The state document as the state file holds it, each record written on its own: one that cannot be
     written as JSON the loader takes back (none should: the request models refuse such values) is left out and
     said in `problems`, so that one bad value never stops the rest from being saved."""
     tenancies = []
     for tenancy, held in store.export_state().items():
-        backups = []
-        for backup in held.backups:
-            try:
-                backups.append(_json(backup.model_dump(mode="json", by_alias=True)))
-            except (ValueError, TypeError, RecursionError) as exc:  # PydanticSerializationError is a ValueError
-                problems.append(f"tenancy {tenancy}, backup {backup.id}: {type(exc).__name__}: {exc}")
-        tenancies.append(
-            _json(tenancy) + b':{"volumeBackups":[' + b",".join(backups) + b'],"volumes":'
-            + _json(_volumes(held)) + b"}"
-        )
+        collections = []
+        for name, models in _collections(held).items():
+            written = []
+            for model in models:
+                try:
+                    written.append(_json(model.model_dump(mode="json", by_alias=True)))
+                except (ValueError, TypeError, RecursionError) as exc:  # PydanticSerializationError: a ValueError
+                    problems.append(f"tenancy {tenancy}, {_SINGULAR[name]} {model.id}: {type(exc).__name__}: {exc}")
+            collections.append(_json(name) + b":[" + b",".join(written) + b"]")
+        tenancies.append(_json(tenancy) + b":{" + b",".join(collections) + b"}")
     head = b'{"format":' + _json(FORMAT) + b',"version":' + _json(VERSION) + b',"tenancies":{'
     return head + b",".join(tenancies) + b"}}"
 
@@ -118,7 +124,9 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
         except FixtureError as exc:
             raise StateFileError(str(exc)) from exc
         unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
-        state[tenancy] = TenancyState(list(unique.values()), parsed.volumes)
+        volumes = {volume.id: volume for volume in parsed.volumes}
+        requests = {request.id: request for request in parsed.work_requests}
+        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()), list(requests.values()))
     return state
 
 
@@ -210,7 +218,7 @@ class StateKeeper:
             logger.exception("cannot save the state to %s at shutdown: the file keeps the last good save", self.path)
             return
         if problems:
-            logger.error("saved the state to %s at shutdown without %d backups (logged above)", self.path,
+            logger.error("saved the state to %s at shutdown without %d records (logged above)", self.path,
                          len(problems))
 
     def _run(self) -> None:

@@ -93,3 +93,22 @@ def test_resetting_one_tenancy_keeps_the_other(
     assert mine.list_volume_backups(TENANCY).data == []
     assert [item.id for item in theirs.list_volume_backups(OTHER_TENANCY).data] == [kept.id]
     assert theirs.get_volume_backup(kept.id).data.lifecycle_state == "AVAILABLE"
+
+
+def test_tenancy_churn_never_loses_acknowledged_data(
+    start_server: Callable[..., MockOCIServer], oci_config: dict[str, Any]
+) -> None:
+    server = start_server(max_tenancies=3, lifecycle_delay=0)
+    client_for = lambda tenancy: make_client({**oci_config, "tenancy": tenancy}, server.url)  # noqa: E731
+    mine = client_for(TENANCY)
+    backup = mine.create_volume_backup(Details(volume_id="ocid1.volume.oc1.iad.churn")).data
+    for n in range(10):  # tenancies that only read come and go
+        assert client_for(f"ocid1.tenancy.oc1..aaaaaaaareader{n}").list_volume_backups(TENANCY).data == []
+    assert mine.get_volume_backup(backup.id).data.id == backup.id
+    client_for(OTHER_TENANCY).create_volume_backup(Details(volume_id="ocid1.volume.oc1.iad.theirs"))
+    client_for("ocid1.tenancy.oc1..aaaaaaaathird").create_volume_backup(Details(volume_id="v"))
+    with pytest.raises(oci.exceptions.ServiceError) as refused:  # all three hold data: the newcomer is refused
+        client_for("ocid1.tenancy.oc1..aaaaaaaanewcomer").list_volume_backups(TENANCY)
+    assert (refused.value.status, refused.value.code) == (400, "LimitExceeded")
+    assert "max_tenancies" in refused.value.message
+    mine.delete_volume_backup(backup.id)  # the client's 200 for its create still holds

@@ -199,17 +199,31 @@ def test_forcing_a_state_drops_the_backups_pending_transitions() -> None:
     assert store.get_volume_backup(tenancy=T, backup_id=created.backup.id).backup.lifecycle_state == "AVAILABLE"
 
 
-def test_the_least_recently_used_tenancy_is_forgotten_beyond_the_cap() -> None:
+def test_beyond_the_cap_only_tenancies_holding_no_client_data_are_forgotten() -> None:
     store = VolumeBackupStore(lifecycle_delay=0, max_tenancies=3, factory=Factory(4), clock=Clock())
+    made = store.create_volume_backup(tenancy="t1", details=CreateVolumeBackupDetails(volume_id="v"))
+    with pytest.raises(errors.NotAuthorizedOrNotFound):  # t2 and t3 only read: they hold nothing of a client's
+        store.get_volume_backup(tenancy="t2", backup_id=made.backup.id)
+    store.list_volume_backups(tenancy="t3", query=ListQuery("c"), limit=5)
+    store.get_volume_backup(tenancy="t1", backup_id=made.backup.id)  # t1 is now the most recently used
+    store.create_volume_backup(tenancy="t4", details=CreateVolumeBackupDetails(volume_id="v"))
+    assert set(store.export_state()) == {"t1", "t3", "t4"}  # t2, the least recently used clean one, is gone
+    store.create_volume_backup(tenancy="t5", details=CreateVolumeBackupDetails(volume_id="v"))
+    assert set(store.export_state()) == {"t1", "t4", "t5"}
+    assert store.get_volume_backup(tenancy="t1", backup_id=made.backup.id)  # never forgotten
+
+
+def test_a_newcomer_is_refused_when_every_tenancy_kept_holds_client_data() -> None:
+    store = VolumeBackupStore(lifecycle_delay=0, max_tenancies=2, factory=Factory(4), clock=Clock())
     made = {
         tenancy: store.create_volume_backup(tenancy=tenancy, details=CreateVolumeBackupDetails(volume_id="v"))
-        for tenancy in ("t1", "t2", "t3")
+        for tenancy in ("t1", "t2")
     }
-    store.get_volume_backup(tenancy="t1", backup_id=made["t1"].backup.id)  # t2 is now the least recently used
-    store.create_volume_backup(tenancy="t4", details=CreateVolumeBackupDetails(volume_id="v"))
-    assert set(store.export_state()) == {"t1", "t3", "t4"}
-    for tenancy in ("t1", "t3"):
+    with pytest.raises(errors.LimitExceeded) as refused:
+        store.get_volume_backup(tenancy="t3", backup_id=made["t1"].backup.id)
+    assert "max_tenancies" in refused.value.message and "--max-tenancies" in refused.value.message
+    for tenancy in ("t1", "t2"):  # nothing acknowledged was lost
         assert store.get_volume_backup(tenancy=tenancy, backup_id=made[tenancy].backup.id)
-    with pytest.raises(errors.NotAuthorizedOrNotFound):  # (asking makes t2 anew and forgets t4)
-        store.get_volume_backup(tenancy="t2", backup_id=made["t2"].backup.id)
-    assert store.counts()["tenancies"] == 3
+    store.reset("t2")  # a reset makes room
+    store.create_volume_backup(tenancy="t3", details=CreateVolumeBackupDetails(volume_id="v"))
+    assert store.counts()["tenancies"] == 2
