@@ -135,8 +135,10 @@ def test_the_plugin_sends_the_token_to_a_running_server(
     pytester.runpytest_inprocess("--mockoci-url", guarded.url).assert_outcomes(errors=1)
 
 
-def test_the_token_is_not_shown_in_settings() -> None:
+def test_the_token_is_not_shown_in_settings_and_an_empty_one_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
     from mockoci.settings import Settings
 
     settings = Settings(admin_token=TOKEN)
     assert TOKEN not in repr(settings) and TOKEN not in json.dumps(settings.model_dump(mode="json"))
+    monkeypatch.setenv("MOCKOCI_ADMIN_TOKEN", "")
+    assert Settings().admin_token is None
