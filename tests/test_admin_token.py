@@ -59,6 +59,22 @@ def test_health_and_the_description_stay_open(guarded: MockOCIServer, path: str)
     assert requests.get(guarded.url + path, timeout=10).status_code == 200
 
 
+def test_the_openapi_document_says_which_routes_need_the_token(
+    guarded: MockOCIServer, server: MockOCIServer
+) -> None:
+    document = requests.get(guarded.url + "/_mockoci/openapi.json", timeout=10).json()
+    assert document["components"]["securitySchemes"]["adminToken"] == {
+        "type": "http", "scheme": "bearer", "description": "The server's --admin-token (MOCKOCI_ADMIN_TOKEN).",
+    }
+    paths = document["paths"]
+    assert paths["/_mockoci/state"]["put"]["security"] == [{"adminToken": []}]
+    assert "401" in paths["/_mockoci/state"]["put"]["responses"]
+    assert "security" not in paths["/_mockoci/health"]["get"]
+    assert "security" not in paths["/20160918/volumeBackups"]["get"]
+    open_document = requests.get(server.url + "/_mockoci/openapi.json", timeout=10).json()
+    assert "securitySchemes" not in open_document.get("components", {})
+
+
 def test_with_the_token_the_admin_api_works(guarded: MockOCIServer) -> None:
     mock = MockOCI(AdminClient(guarded.url, token=TOKEN), "ocid1.tenancy.oc1..aaaaaaaatokentenancy")
     mock.reset()
