@@ -2,28 +2,36 @@
 
 uvicorn times out an idle keep-alive connection (`timeout_keep_alive`), but not a connection that never sends a
 request, or sends it slowly: `RequestTimeoutProtocol` closes a connection whose request (head and body) is not
-whole `request_timeout` seconds after its first byte, or after the connection opened. Each open socket is a
-file descriptor, so `mockoci serve` raises its soft limit on them to the hard limit at start.
+whole `request_timeout` seconds after its first byte, or after the connection opened. It also answers what the
+HTTP parser refuses (a malformed request line or header, a bad Content-Length, a method it does not know) with
+OCI's error body instead of uvicorn's plain text. Each open socket is a file descriptor, so `mockoci serve`
+raises its soft limit on them to the hard limit at start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import resource
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .handlers import new_request_id
 from .settings import Settings
 
 logger = logging.getLogger("mockoci")
 WANTED_OPEN_FILES = 1_048_576  # when the hard limit is unlimited (the kernel's usual nr_open)
 
 
+UNPARSABLE = "The request is not valid HTTP/1.1 (its request line, a header or its framing cannot be parsed)."
+
+
 class RequestTimeoutProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, closing a connection that takes over `request_timeout` seconds to send
-    one request (from connecting, or from the request's first byte, to its last byte)."""
+    one request (from connecting, or from the request's first byte, to its last byte), and answering a request
+    the parser refuses with 400 CannotParseRequest in OCI's body."""
 
     request_timeout: float = 30.0
     _request_timer: asyncio.TimerHandle | None = None
@@ -43,6 +51,21 @@ class RequestTimeoutProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._cancel_request_timer()
         super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """What uvicorn answers, as plain text, to bytes httptools cannot parse: OCI's body instead (the same
+        status, `connection: close`, as the connection cannot be read further)."""
+        body = json.dumps({"code": "CannotParseRequest", "message": UNPARSABLE}).encode()
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+        head += [
+            b"content-type: application/json\r\n",
+            b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"opc-request-id: " + new_request_id().encode() + b"\r\n",
+            b"connection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
 
     def _arm_request_timer(self) -> None:
         self._cancel_request_timer()

@@ -108,7 +108,7 @@ def load_fixtures(paths: Iterable[Path], *, region: str = "us-ashburn-1") -> Fix
     for path in fixture_files(paths):
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError, a 5,000-digit integer
             raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
         except RecursionError:
             raise FixtureError(f"{path}: the JSON nests too deeply to read") from None

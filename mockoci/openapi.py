@@ -124,8 +124,26 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     _name_the_operations(document)
+    if app.state.settings.admin_token is not None:
+        _require_admin_token(document)
     app.openapi_schema = document
     return document
+
+
+def _require_admin_token(document: dict[str, Any]) -> None:
+    """With --admin-token: the admin operations need `Authorization: Bearer <token>` (and may answer 401), so
+    that the document says so and /_mockoci/docs can send it ("Authorize")."""
+    from .admin_auth import OPEN_PATHS
+
+    document.setdefault("components", {}).setdefault("securitySchemes", {})["adminToken"] = {
+        "type": "http", "scheme": "bearer", "description": "The server's --admin-token (MOCKOCI_ADMIN_TOKEN).",
+    }
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith("/_mockoci/") or path in OPEN_PATHS:
+            continue
+        for operation in operations.values():
+            operation["security"] = [{"adminToken": []}]
+            operation["responses"].setdefault("401", _error("NotAuthenticated: no admin token, or another one"))
 
 
 def install(app: FastAPI) -> None:

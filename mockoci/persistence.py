@@ -142,7 +142,7 @@ def read_state_file(path: Path) -> dict[str, TenancyState] | None:
         raise StateFileError(f"{path}: cannot read the state file: {exc}") from exc
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer over Python's 4,300-digit limit
         raise StateFileError(f"{path}: the state file is not JSON (corrupt or truncated?): {exc}") from exc
     except RecursionError:
         raise StateFileError(f"{path}: the state file nests its JSON too deeply to read") from None

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         "off", description="Where one JSON line per request goes, besides the `mockoci.requests` logger."
     )
 
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value == "" else value  # MOCKOCI_ADMIN_TOKEN= (empty) leaves the admin API open
+
     @field_validator("fixtures", "public_key", mode="before")
     @classmethod
     def _split_path_list(cls, value: object) -> object:

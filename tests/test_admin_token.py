@@ -59,6 +59,22 @@ def test_health_and_the_description_stay_open(guarded: MockOCIServer, path: str)
     assert requests.get(guarded.url + path, timeout=10).status_code == 200
 
 
+def test_the_openapi_document_says_which_routes_need_the_token(
+    guarded: MockOCIServer, server: MockOCIServer
+) -> None:
+    document = requests.get(guarded.url + "/_mockoci/openapi.json", timeout=10).json()
+    assert document["components"]["securitySchemes"]["adminToken"] == {
+        "type": "http", "scheme": "bearer", "description": "The server's --admin-token (MOCKOCI_ADMIN_TOKEN).",
+    }
+    paths = document["paths"]
+    assert paths["/_mockoci/state"]["put"]["security"] == [{"adminToken": []}]
+    assert "401" in paths["/_mockoci/state"]["put"]["responses"]
+    assert "security" not in paths["/_mockoci/health"]["get"]
+    assert "security" not in paths["/20160918/volumeBackups"]["get"]
+    open_document = requests.get(server.url + "/_mockoci/openapi.json", timeout=10).json()
+    assert "securitySchemes" not in open_document.get("components", {})
+
+
 def test_with_the_token_the_admin_api_works(guarded: MockOCIServer) -> None:
     mock = MockOCI(AdminClient(guarded.url, token=TOKEN), "ocid1.tenancy.oc1..aaaaaaaatokentenancy")
     mock.reset()
@@ -135,8 +151,10 @@ def test_the_plugin_sends_the_token_to_a_running_server(
     pytester.runpytest_inprocess("--mockoci-url", guarded.url).assert_outcomes(errors=1)
 
 
-def test_the_token_is_not_shown_in_settings() -> None:
+def test_the_token_is_not_shown_in_settings_and_an_empty_one_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
     from mockoci.settings import Settings
 
     settings = Settings(admin_token=TOKEN)
     assert TOKEN not in repr(settings) and TOKEN not in json.dumps(settings.model_dump(mode="json"))
+    monkeypatch.setenv("MOCKOCI_ADMIN_TOKEN", "")
+    assert Settings().admin_token is None

@@ -272,9 +272,41 @@ def test_unknown_methods_and_paths(raw: Raw, method: str, path: str, status: int
     assert_oci_error(raw(method, path, body=body), status, code)
 
 
-def test_a_method_the_http_parser_does_not_know_is_refused(open_server: MockOCIServer) -> None:
-    answer = send_raw(open_server, f"FROB {BASE} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".encode())
-    assert answer.split(b"\r\n", 1)[0].split(b" ")[1] in (b"400", b"405", b"501")
+UNPARSABLE = {  # issue 9: each was uvicorn's plain-text "Invalid HTTP request received."
+    "unknown method": f"FROB {BASE} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".encode(),
+    "lower-case method": b"get / HTTP/1.1\r\nHost: a\r\n\r\n",
+    "no target": b"GET\r\n\r\n",
+    "unknown version": b"GET / HTTP/9.9\r\n\r\n",
+    "control bytes": b"\x00\x01\x02\r\n\r\n",
+    "space in a header name": b"GET / HTTP/1.1\r\nHost: a\r\nX A: b\r\n\r\n",
+    "control byte in a header value": b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x01c\r\n\r\n",
+    "non-ASCII header name": b"GET / HTTP/1.1\r\nHost: a\r\nX\xff: b\r\n\r\n",
+    "folded header": b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n",
+    "bare LF line ends": b"GET / HTTP/1.1\nHost: a\n\n",
+    "Content-Length not a number": f"PUT {BASE}/x HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n".encode(),
+    "negative Content-Length": f"PUT {BASE}/x HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n".encode(),
+    "two Content-Lengths": f"PUT {BASE}/x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2"
+                           "\r\n\r\nab".encode(),
+    "Content-Length and chunked": f"POST {BASE} HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n".encode(),
+    "bad chunk size": f"POST {BASE} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".encode(),
+    "TLS on the HTTP port": b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+}
+
+
+@pytest.mark.parametrize("request_bytes", UNPARSABLE.values(), ids=UNPARSABLE.keys())
+def test_what_the_http_parser_refuses_gets_an_oci_body(open_server: MockOCIServer, request_bytes: bytes) -> None:
+    answer = send_raw(open_server, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in header_lines)
+    assert status_line == "HTTP/1.1 400 Bad Request"
+    assert headers["content-type"] == "application/json" and headers["connection"] == "close"
+    assert len(headers["opc-request-id"]) == 32
+    assert json.loads(body) == {
+        "code": "CannotParseRequest",
+        "message": "The request is not valid HTTP/1.1 (its request line, a header or its framing cannot be parsed).",
+    }
     assert http_get(open_server, "/_mockoci/health") == (200, {"status": "ok"})
 
 

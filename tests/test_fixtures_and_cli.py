@@ -174,6 +174,7 @@ def test_a_fixture_may_pin_an_etag(tmp_path: Path) -> None:
          '"timeCreated": "2026-01-01T00:00:00Z", "type": "FULL", "definedTags": {"n": {"k": NaN}}}]',
          "volumeBackups[0].definedTags.n.k"),
         ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
+        ("[" + "1" * 5000 + "]", "not readable JSON"),
     ],
 )
 def test_bad_fixture_stops_start_up_naming_file_and_field(tmp_path: Path, content: str, message: str) -> None:

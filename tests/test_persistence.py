@@ -234,7 +234,8 @@ def test_sigkill_loses_at_most_the_last_interval(serve: Callable[..., Serve]) ->
     assert set(names) <= {"saved", "maybe lost"}
 
 
-@pytest.mark.parametrize("content", [b"{\"format\": \"mockoci-state\", \"vers", b"[1, 2]", b"\xff\xfe", b""])
+@pytest.mark.parametrize("content", [b"{\"format\": \"mockoci-state\", \"vers", b"[1, 2]", b"\xff\xfe", b"",
+                                     b"[" + b"1" * 5000 + b"]"])  # over Python's integer digit limit
 def test_a_corrupt_or_foreign_state_file_stops_start_up(tmp_path: Path, content: bytes) -> None:
     """... with a clear message, and the file is left as it was."""
     path = tmp_path / "state.json"
