@@ -183,3 +183,23 @@ def test_the_docs_page_renders_offline(browser: WebDriver, server: MockOCIServer
         "return performance.getEntriesByType('resource').map((entry) => entry.name)"
     )
     assert loaded and all(url.startswith(server.url + "/") for url in loaded), loaded
+
+
+def test_every_admin_call_carries_the_token_the_page_was_opened_with(
+    browser: WebDriver, server: MockOCIServer
+) -> None:
+    """For servers whose admin API needs a token: the page's one fetch helper sends it as a bearer token."""
+    browser.delete_all_cookies()
+    browser.get(server.url + "/_mockoci/?token=s3cret")
+    sent = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const realFetch = window.fetch;
+        window.fetch = (url, init) => { window.fetch = realFetch; done([url, init.headers.get("authorization")]); };
+        document.getElementById("reset-all").click();
+    """)
+    assert sent == ["/_mockoci/reset", "Bearer s3cret"]
+    browser.get(server.url + "/_mockoci/")  # the token is kept for this browser session
+    assert browser.execute_script("return adminToken()") == "s3cret"
+    browser.delete_all_cookies()
+    browser.get(server.url + "/_mockoci/")
+    assert browser.execute_script("return adminToken()") is None
