@@ -71,6 +71,12 @@ document.addEventListener("click", (event) => {
   }
 });
 
-setInterval(() => {
-  if (autoRefresh.checked && !document.hidden) refresh();
-}, REFRESH_MS);
+// Refresh every REFRESH_MS, or less often when building the page takes the server long (a store of many
+// thousands of resources): the dashboard must not keep the server busy.
+async function refreshLoop() {
+  const began = performance.now();
+  if (autoRefresh.checked && !document.hidden) await refresh();
+  const took = performance.now() - began;
+  setTimeout(refreshLoop, Math.max(REFRESH_MS, 4 * took));
+}
+setTimeout(refreshLoop, REFRESH_MS);
