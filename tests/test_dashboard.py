@@ -327,3 +327,29 @@ def test_small_pieces() -> None:
     row = journal_row({"seq": 9, "status": 401, "time": "2026-01-02T03:04:05.678Z", "authFailure": None,
                        "fault": None})
     assert (row.clock, row.failed, row.why) == ("03:04:05.678", True, None)
+
+
+# ---- how a browser shows an admin token (mockoci.dashboard.access)
+
+
+def page_scope(path: str = "/_mockoci/", *, method: str = "GET", query: bytes = b"",
+               cookie: str | None = None) -> dict[str, Any]:
+    headers = [(b"cookie", cookie.encode("latin-1"))] if cookie is not None else []
+    return {"type": "http", "method": method, "path": path, "query_string": query, "headers": headers}
+
+
+def test_a_page_takes_the_token_from_the_query_or_the_cookie() -> None:
+    from mockoci.dashboard.access import is_asset, page_token
+
+    assert page_token(page_scope(query=b"token=s3cret&tenancy=x")) == "s3cret"
+    assert page_token(page_scope("/", query=b"token=s3cret")) == "s3cret"
+    assert page_token(page_scope(cookie="other=1; mockoci_admin_token=s%20cret%3D")) == "s cret="
+    assert page_token(page_scope()) is None
+    assert page_token(page_scope(cookie="mockoci_admin_token=")) is None
+    assert page_token(page_scope(cookie='bad"cookie')) is None
+    # only a GET of the pages: the admin API wants the header
+    assert page_token(page_scope("/_mockoci/reset", method="POST", query=b"token=s3cret")) is None
+    assert page_token(page_scope("/_mockoci/state", cookie="mockoci_admin_token=s3cret")) is None
+    assert page_token(page_scope(method="POST", cookie="mockoci_admin_token=s3cret")) is None
+    assert is_asset("/_mockoci/static/dashboard/dashboard.js") and is_asset("/_mockoci/static/swagger-ui/x.css")
+    assert not is_asset("/_mockoci/state") and not is_asset("/_mockoci/")

@@ -203,3 +203,31 @@ def test_every_admin_call_carries_the_token_the_page_was_opened_with(
     browser.delete_all_cookies()
     browser.get(server.url + "/_mockoci/")
     assert browser.execute_script("return adminToken()") is None
+
+
+def test_the_dashboard_works_with_an_admin_token(
+    browser: WebDriver, start_server: Callable[..., MockOCIServer], oci_config: dict[str, Any]
+) -> None:
+    from mockoci.settings import Settings
+
+    if "admin_token" not in Settings.model_fields:
+        pytest.skip("this build has no admin token (--admin-token)")
+    server = start_server(admin_token="s3cret", lifecycle_delay=0)
+    client = make_client(oci_config, server.url)
+    models = oci.core.models
+    created = client.create_volume_backup(models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.v")).data
+    browser.delete_all_cookies()
+    browser.get(server.url + "/_mockoci/")
+    assert "NotAuthenticated" in browser.find_element(By.TAG_NAME, "body").text  # no token, no page
+    browser.get(server.url + "/?token=s3cret")  # the link a user is given
+    wait_for(browser, lambda d: resource_row(d, created.id), "the backup, with the token")
+    assert browser.execute_script("return getComputedStyle(document.querySelector('.top')).position") == "sticky"
+    browser.get(server.url + f"/_mockoci/?tenancy={TENANCY}")  # a link of the page: the cookie carries the token
+    wait_for(browser, lambda d: resource_row(d, created.id), "the backup, through the cookie")
+    late = client.create_volume_backup(models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.v")).data
+    wait_for(browser, lambda d: resource_row(d, late.id), "a backup made after the page loaded (auto-refresh)")
+    browser.find_element(By.CSS_SELECTOR, f'button[data-reset="{TENANCY}"]').click()
+    wait_for(browser, lambda d: resource_row(d, created.id) is None, "an empty tenancy after reset")
+    browser.get(server.url + "/_mockoci/docs")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock"), "Swagger UI (its assets are open)")
+    browser.delete_all_cookies()
