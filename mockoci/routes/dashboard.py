@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import __version__, dashboard, errors
 from ..dashboard.view import DashboardView, known_tenancies
+from ..journal import Journal
 from ..operations import ADMIN_PREFIX
 from ..store import VolumeBackupStore
 from . import admin
@@ -52,17 +53,19 @@ def _etag_of(store: VolumeBackupStore) -> dashboard.view.EtagLookup:
 
 
 async def dashboard_view(request: Request, selected: str | None = None) -> DashboardView:
-    """The dashboard's content, from the admin API's own answers."""
+    """The dashboard's content: the admin API's own answers (its routes, called here by keyword; the journal's
+    entries as its route gives them)."""
     app_state = request.app.state
     store: VolumeBackupStore = app_state.store
-    state = await admin.export_state(store)
-    journal = await admin.read_journal(app_state.journal)
-    faults = [rule.model_dump(mode="json", by_alias=True) for rule in await admin.list_faults(app_state.faults)]
-    clock = (await admin.get_clock(store)).model_dump(mode="json", by_alias=True)
-    default_lifecycle = (await admin.get_lifecycle(store)).model_dump(mode="json", by_alias=True)
+    journal_kept: Journal = app_state.journal
+    state = await admin.export_state(store=store)
+    journal = [entry.to_json() for entry in journal_kept.entries()]
+    faults = [rule.model_dump(mode="json", by_alias=True) for rule in await admin.list_faults(faults=app_state.faults)]
+    clock = (await admin.get_clock(store=store)).model_dump(mode="json", by_alias=True)
+    default_lifecycle = (await admin.get_lifecycle(store=store)).model_dump(mode="json", by_alias=True)
     tenancies = [selected] if selected is not None else known_tenancies(state, journal, faults)
     lifecycles = {
-        tenancy: (await admin.get_lifecycle(store, tenancy)).model_dump(mode="json", by_alias=True)
+        tenancy: (await admin.get_lifecycle(store=store, tenancy=tenancy)).model_dump(mode="json", by_alias=True)
         for tenancy in tenancies
     }
     return dashboard.build_view(
