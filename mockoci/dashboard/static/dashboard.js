@@ -25,6 +25,8 @@ function adminFetch(path, init = {}) {
   return fetch(path, { ...init, headers, cache: "no-store", credentials: "same-origin" });
 }
 
+adminToken();  // keep a ?token= in the cookie now, for the links of the page
+
 const base = document.body.dataset.base;
 const live = document.getElementById("live");
 const status = document.getElementById("refresh-status");
