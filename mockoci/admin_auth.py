@@ -13,6 +13,7 @@ import hmac
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import errors
+from .dashboard.access import is_asset, page_token
 from .handlers import REQUEST_ID_KEY, error_response, new_request_id
 from .operations import is_admin_path
 from .request_headers import request_headers
@@ -40,12 +41,12 @@ class AdminTokenMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             self.token is None or scope["type"] != "http" or not is_admin_path(scope["path"])
-            or scope["path"] in OPEN_PATHS
+            or scope["path"] in OPEN_PATHS or is_asset(scope["path"])
         ):
             await self.app(scope, receive, send)
             return
         headers = request_headers(scope)
-        given = bearer_token(headers.get(HEADER))
+        given = bearer_token(headers.get(HEADER)) or page_token(scope)  # a browser opening the dashboard
         if given is not None and hmac.compare_digest(given.encode("latin-1"), self.token):
             await self.app(scope, receive, send)
             return

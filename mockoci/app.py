@@ -20,7 +20,7 @@ from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
-from .routes import admin, keys, volume_backups, volumes, work_requests
+from .routes import admin, dashboard, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         title="mockoci",
         version=__version__,
         description="A local emulator of OCI Block Storage volume backups (Core API 20160918).",
-        docs_url="/_mockoci/docs",
+        docs_url=None,  # routes/dashboard.py serves /_mockoci/docs with its assets: no CDN
         redoc_url=None,
         openapi_url="/_mockoci/openapi.json",
         lifespan=_lifespan,
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.router.routes.extend(work_requests.router.routes)
     app.include_router(admin.router)
     app.include_router(keys.router)
+    dashboard.install(app)
     handlers.install(app)
     openapi.install(app)
     app.add_middleware(RequestShapeMiddleware)

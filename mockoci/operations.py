@@ -16,7 +16,8 @@ OperationTable = list[tuple[str, re.Pattern[str], str]]
 
 
 def is_admin_path(path: str) -> bool:
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+    """mockoci's own paths: its API under /_mockoci and `/`, which leads to the dashboard."""
+    return path in ("/", ADMIN_PREFIX) or path.startswith(ADMIN_PREFIX + "/")
 
 
 def operation_table(app: Any) -> OperationTable:

@@ -1,0 +1,46 @@
+"""The dashboard: an HTML page of what the server holds and what it was asked, for people.
+
+`view` builds the page's content from the admin API's JSON documents; `render` turns it into HTML with the
+templates beside this file; the routes are in `mockoci.routes.dashboard`. The page's assets (`static/`) are plain
+CSS and JavaScript: there is no build step.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .view import DashboardView, build_view
+
+__all__ = ["STATIC", "DashboardView", "build_view", "render_live", "render_page"]
+
+STATIC = Path(str(files(__package__) / "static"))
+
+
+def short_ocid(ocid: str) -> str:
+    """`ocid1.tenancy.oc1..aaaa...xyz` shortened to its kind and the end of its unique part, for narrow columns."""
+    parts = ocid.split(".")
+    if len(parts) < 5 or len(parts[-1]) <= 14:
+        return ocid
+    return f"{parts[1]}…{parts[-1][-10:]}"
+
+
+_environment = Environment(
+    loader=PackageLoader(__package__, "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=False,
+    lstrip_blocks=False,
+)
+_environment.filters["short_ocid"] = short_ocid
+
+
+def render_page(view: DashboardView, *, base: str, version: str) -> str:
+    """The whole page; `base` is where the admin API is (`/_mockoci`, behind any root path)."""
+    return _environment.get_template("page.html").render(view=view, base=base, version=version)
+
+
+def render_live(view: DashboardView, *, base: str) -> str:
+    """The part of the page that auto-refresh replaces."""
+    return _environment.get_template("live.html").render(view=view, base=base)

@@ -1,0 +1,120 @@
+"""mockoci's pages for people: the dashboard at `/_mockoci/` (`/` leads there) and the API docs at `/_mockoci/docs`.
+
+The docs page is Swagger UI served from the `fastapi-offline` package's copy of its assets, so it works with no
+network. The dashboard is built from the same documents the admin API answers with (its routes are called here),
+so whatever the admin API exposes, the dashboard shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import __version__, dashboard, errors
+from ..dashboard.view import DashboardView, known_tenancies
+from ..journal import Journal
+from ..operations import ADMIN_PREFIX
+from ..store import VolumeBackupStore
+from . import admin
+
+SWAGGER_UI = Path(str(files("fastapi_offline") / "static"))  # swagger-ui-bundle.js, swagger-ui.css, favicon.png
+SWAGGER_UI_URL = ADMIN_PREFIX + "/static/swagger-ui"
+DASHBOARD_STATIC_URL = ADMIN_PREFIX + "/static/dashboard"
+NO_STORE = {"cache-control": "no-store"}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _base(request: Request) -> str:
+    return str(request.scope.get("root_path", "")) + ADMIN_PREFIX
+
+
+def _etag_of(store: VolumeBackupStore) -> dashboard.view.EtagLookup:
+    """The etag of a resource the state document lists without one (the state document is the fixture format,
+    which has no etags): asked of the store per kind; None for kinds it cannot tell."""
+
+    def lookup(tenancy: str, kind: str, item: Mapping[str, Any]) -> str | None:
+        resource_id = item.get("id")
+        if kind != "volumeBackups" or not isinstance(resource_id, str):
+            return None
+        try:
+            return store.get_volume_backup(tenancy=tenancy, backup_id=resource_id).etag
+        except errors.OCIError:  # gone since the state was read
+            return None
+
+    return lookup
+
+
+async def dashboard_view(request: Request, selected: str | None = None) -> DashboardView:
+    """The dashboard's content: the admin API's own answers (its routes, called here by keyword; the journal's
+    entries as its route gives them)."""
+    app_state = request.app.state
+    store: VolumeBackupStore = app_state.store
+    journal_kept: Journal = app_state.journal
+    state = await admin.export_state(store=store)
+    journal = [entry.to_json() for entry in journal_kept.entries()]
+    faults = [rule.model_dump(mode="json", by_alias=True) for rule in await admin.list_faults(faults=app_state.faults)]
+    clock = (await admin.get_clock(store=store)).model_dump(mode="json", by_alias=True)
+    default_lifecycle = (await admin.get_lifecycle(store=store)).model_dump(mode="json", by_alias=True)
+    tenancies = [selected] if selected is not None else known_tenancies(state, journal, faults)
+    lifecycles = {
+        tenancy: (await admin.get_lifecycle(store=store, tenancy=tenancy)).model_dump(mode="json", by_alias=True)
+        for tenancy in tenancies
+    }
+    return dashboard.build_view(
+        state=state, journal=journal, faults=faults, clock=clock, lifecycle=default_lifecycle,
+        tenancy_lifecycle=lifecycles.__getitem__, etag_of=_etag_of(store), selected=selected,
+    )
+
+
+@router.get("/")
+async def root(request: Request) -> Response:
+    """The landing page is the dashboard."""
+    query = request.url.query
+    return RedirectResponse(_base(request) + "/" + ("?" + query if query else ""), status_code=307)
+
+
+@router.get(ADMIN_PREFIX)
+async def admin_root(request: Request) -> Response:
+    return await root(request)
+
+
+@router.get(ADMIN_PREFIX + "/")
+async def dashboard_page(
+    request: Request,
+    tenancy: Annotated[str | None, Query(description="Show only this tenancy.")] = None,
+    part: Annotated[Literal["page", "live"], Query(description="live: only what auto-refresh replaces.")] = "page",
+) -> Response:
+    """The dashboard: per tenancy its resources, fault rules and requests; the clock and lifecycle mode."""
+    view = await dashboard_view(request, tenancy or None)
+    base = _base(request)
+    if part == "live":
+        return HTMLResponse(dashboard.render_live(view, base=base), headers=NO_STORE)
+    return HTMLResponse(dashboard.render_page(view, base=base, version=__version__), headers=NO_STORE)
+
+
+@router.get(ADMIN_PREFIX + "/docs")
+async def docs_page(request: Request) -> Response:
+    """Swagger UI for the OpenAPI document, its assets served by this server."""
+    root_path = str(request.scope.get("root_path", ""))
+    return get_swagger_ui_html(
+        openapi_url=root_path + str(request.app.openapi_url),
+        title=f"{request.app.title} - API docs",
+        swagger_js_url=root_path + SWAGGER_UI_URL + "/swagger-ui-bundle.js",
+        swagger_css_url=root_path + SWAGGER_UI_URL + "/swagger-ui.css",
+        swagger_favicon_url=root_path + SWAGGER_UI_URL + "/favicon.png",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Adds the pages and their static assets to `app` (which must be created with `docs_url=None`)."""
+    app.include_router(router)
+    app.mount(SWAGGER_UI_URL, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
+    app.mount(DASHBOARD_STATIC_URL, StaticFiles(directory=dashboard.STATIC), name="dashboard-static")
