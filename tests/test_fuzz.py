@@ -139,7 +139,7 @@ tag_fields = st.fixed_dictionaries({}, optional={"freeformTags": freeform_tags, 
 
 @pytest.fixture(scope="module")
 def family_server() -> Iterator[str]:
-    with MockOCIServer(Settings(port=0, auth="off", lifecycle_delay=0, seed=3)) as server:
+    with MockOCIServer(Settings(port=0, auth="off", lifecycle_delay=0, seed=3, unknown_volumes="accept")) as server:
         yield server.url
 
 
