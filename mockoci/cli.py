@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -17,6 +17,10 @@ from .fixtures import FixtureError
 from .keys import InvalidKey
 from .persistence import StateFileError
 from .settings import Settings
+from .tls import TLSError
+
+if TYPE_CHECKING:
+    from .server import MockOCIServer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +39,9 @@ def _option(field: FieldInfo) -> dict[str, Any]:
     if get_origin(annotation) in (Union, UnionType):  # `X | None`
         annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     option: dict[str, Any] = {"help": (field.description or "").rstrip(".")}
-    if get_origin(annotation) is Literal:
+    if annotation is bool:
+        option["action"] = argparse.BooleanOptionalAction
+    elif get_origin(annotation) is Literal:
         option["choices"] = get_args(annotation)
     elif get_origin(annotation) is list:
         option.update(type=get_args(annotation)[0], action="append", metavar="PATH")
@@ -50,13 +56,13 @@ def _option(field: FieldInfo) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     args: dict[str, Any] = vars(_parser().parse_args(argv))
     args.pop("command")
-    import uvicorn
-
     from .app import create_app
+    from .server import MockOCIServer
 
     try:
         settings = Settings(**args)
         app = create_app(settings)
+        server = MockOCIServer(settings, app).bind()
     except ValidationError as exc:
         print(f"mockoci: invalid settings: {exc}", file=sys.stderr)
         return 2
@@ -69,10 +75,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidKey as exc:
         print(f"mockoci: cannot load a public key: {exc}", file=sys.stderr)
         return 2
+    except TLSError as exc:
+        print(f"mockoci: cannot set up TLS: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"mockoci: cannot listen on {exc.strerror}", file=sys.stderr)
+        return 2
+    print(_banner(server), file=sys.stderr, flush=True)
+    server.run()
+    return 0
+
+
+def _banner(server: MockOCIServer) -> str:
+    """What the server is and, with the proxy, the two variables a client needs."""
+    settings = server.settings
     auth: str = settings.auth
     if auth == "verify":
-        auth += f", {len(app.state.keys)} public keys; register more with POST /_mockoci/keys"
-    print(f"mockoci {__version__} listening on http://{settings.host}:{settings.port} (auth: {auth})",
-          file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
-    return 0
+        auth += f", {len(server.app.state.keys)} public keys; register more with POST /_mockoci/keys"
+    lines = [f"mockoci {__version__} running on {server.url} (auth: {auth})"]
+    if settings.https and server.ca_bundle is not None:
+        lines.append(f"  its certificate is signed by mockoci's CA: {server.ca_bundle}")
+    if settings.proxy_port is not None:
+        lines += [
+            f"HTTPS proxy for OCI's hosts (iaas.<region>.<realm domain>) on {server.proxy_url}; a client needs:",
+            f"  HTTPS_PROXY={server.proxy_url}",
+            f"  REQUESTS_CA_BUNDLE={server.ca_bundle}"
+            "  (Python, oci CLI; Go and Terraform: SSL_CERT_FILE, Node: NODE_EXTRA_CA_CERTS)",
+        ]
+    return "\n".join(lines)
