@@ -101,5 +101,6 @@ def _banner(server: MockOCIServer) -> str:
             f"  HTTPS_PROXY={server.proxy_url}",
             f"  REQUESTS_CA_BUNDLE={server.ca_bundle}"
             "  (Python, oci CLI; Go and Terraform: SSL_CERT_FILE, Node: NODE_EXTRA_CA_CERTS)",
+            f"  the CA certificate is also served at {server.proxy_url}/ca.pem",
         ]
     return "\n".join(lines)

@@ -114,7 +114,8 @@ def _load_or_create(directory: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.C
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if not key_path.exists():
-            if (directory / CA_CERT).exists():
+            # ca.pem is written after the key: with it there and the key still not, the key was removed
+            if (directory / CA_CERT).exists() and not key_path.exists():
                 raise TLSError(f"{directory / CA_CERT} exists but its key {key_path} does not: remove both or neither")
             key, cert = _new_ca()
             pem = _key_pem(key) + cert.public_bytes(serialization.Encoding.PEM)
@@ -199,7 +200,6 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     """Writes the public CA certificate, atomically, unless it is already there as it is."""
     if path.exists() and path.read_bytes() == data:
         return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.chmod(0o644)
-    os.replace(temporary, path)
+    with _secret_file(data, path.parent) as temporary:
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)

@@ -23,7 +23,7 @@ from typing import Any
 import oci
 import pytest
 import requests
-from conftest import TENANCY
+from conftest import PROXY_VARIABLES, TENANCY, UNKNOWN_VOLUMES, region_client, use_proxy
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -35,39 +35,6 @@ from mockoci.tls import CertificateAuthority, TLSError
 
 ASHBURN = "https://iaas.us-ashburn-1.oraclecloud.com"
 VOLUME = "ocid1.volume.oc1.iad.proxyvolume"
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
-                   "ALL_PROXY", "all_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-
-
-@pytest.fixture(scope="session")
-def tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("tls")
-
-
-@pytest.fixture(scope="session")
-def proxy_instance(tls_dir: Path) -> Any:
-    with MockOCIServer(Settings(port=0, proxy_port=0, tls_dir=tls_dir, lifecycle_delay=0, seed=13)) as server:
-        yield server
-
-
-@pytest.fixture
-def proxy_server(proxy_instance: MockOCIServer) -> MockOCIServer:
-    proxy_instance.store.reset()
-    return proxy_instance
-
-
-def use_proxy(monkeypatch: pytest.MonkeyPatch, server: MockOCIServer, ca_bundle: Path | None = None) -> None:
-    """The two variables a client needs, and none of the machine's own proxy or CA settings."""
-    for name in PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTPS_PROXY", server.proxy_url)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_bundle or server.ca_bundle))
-
-
-def region_client(oci_config: dict[str, Any], region: str = "us-ashburn-1", **kwargs: Any) -> Any:
-    """A BlockstorageClient told nothing but its region: it builds OCI's real endpoint itself."""
-    kwargs.setdefault("circuit_breaker_strategy", oci.circuit_breaker.NoCircuitBreakerStrategy())
-    return oci.core.BlockstorageClient({**oci_config, "region": region}, **kwargs)
 
 
 def test_the_python_sdk_with_only_a_region_works_through_the_proxy(
@@ -177,7 +144,7 @@ def test_verify_mode_works_over_the_proxy_and_the_signature_covers_the_real_host
     oci_config: dict[str, Any], public_key_file: Path, tls_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(port=0, proxy_port=0, tls_dir=tls_dir, auth="verify", public_key=[public_key_file],
-                        lifecycle_delay=0)
+                        lifecycle_delay=0, **UNKNOWN_VOLUMES)
     with MockOCIServer(settings) as server:
         use_proxy(monkeypatch, server)
         client = region_client(oci_config)
@@ -198,7 +165,7 @@ def test_verify_mode_works_over_the_proxy_and_the_signature_covers_the_real_host
 
 
 def test_tls_with_mockoci_ca(oci_config: dict[str, Any], tls_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with MockOCIServer(Settings(port=0, tls=True, tls_dir=tls_dir, lifecycle_delay=0)) as server:
+    with MockOCIServer(Settings(port=0, tls=True, tls_dir=tls_dir, lifecycle_delay=0, **UNKNOWN_VOLUMES)) as server:
         assert server.url.startswith("https://127.0.0.1:")
         assert server.ca_bundle == tls_dir / "ca.pem"
         for host in ("127.0.0.1", "localhost"):
@@ -215,7 +182,8 @@ def test_tls_with_mockoci_ca(oci_config: dict[str, Any], tls_dir: Path, monkeypa
 def test_tls_and_the_proxy_together(
     oci_config: dict[str, Any], tls_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with MockOCIServer(Settings(port=0, tls=True, proxy_port=0, tls_dir=tls_dir, lifecycle_delay=0)) as server:
+    with MockOCIServer(Settings(port=0, tls=True, proxy_port=0, tls_dir=tls_dir, lifecycle_delay=0,
+                                         **UNKNOWN_VOLUMES)) as server:
         use_proxy(monkeypatch, server)  # the proxy's hop to the HTTPS listener is TLS too
         client = region_client(oci_config, region="eu-frankfurt-1")
         created = client.create_volume_backup(oci.core.models.CreateVolumeBackupDetails(volume_id=VOLUME)).data
@@ -306,13 +274,15 @@ def test_mockoci_serve_prints_the_two_variables_and_serves_through_the_proxy(
     command = [sys.executable, "-m", "mockoci", "serve", "--port", str(port), "--proxy-port", str(proxy_port),
                "--tls-dir", str(tmp_path), "--lifecycle-delay", "0"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
-                               env={k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES})
+                               env={**{k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES},
+                                    "MOCKOCI_UNKNOWN_VOLUMES": "accept"})
     try:
         assert process.stderr is not None
-        banner = [process.stderr.readline() for _ in range(4)]
+        banner = [process.stderr.readline() for _ in range(5)]
         assert banner[0].startswith(f"mockoci 0.1.0 running on http://127.0.0.1:{port} ")
         assert f"  HTTPS_PROXY=http://127.0.0.1:{proxy_port}\n" in banner
         assert any(line.startswith(f"  REQUESTS_CA_BUNDLE={tmp_path / 'ca.pem'}  ") for line in banner), banner
+        assert f"  the CA certificate is also served at http://127.0.0.1:{proxy_port}/ca.pem\n" in banner
         for name in PROXY_VARIABLES:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy_port}")

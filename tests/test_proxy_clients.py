@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TENANCY
+from conftest import PROXY_VARIABLES, TENANCY
 from test_clients_verify import NODE_DIR, config_file  # noqa: F401  (a fixture)
-from test_proxy import PROXY_VARIABLES, proxy_instance, proxy_server, tls_dir  # noqa: F401  (fixtures)
 
 from mockoci.server import MockOCIServer
 
@@ -33,8 +32,8 @@ def proxy_env(server: MockOCIServer, **extra: str) -> dict[str, str]:
     return {**env, "HTTPS_PROXY": server.proxy_url, **extra}
 
 
-def run_cli(server: MockOCIServer, config: Path, *args: str, check: bool = True) -> Any:
-    command = ["oci", "--config-file", str(config), "--region", "us-ashburn-1", *args]  # no --endpoint
+def run_cli(server: MockOCIServer, config: Path, *args: str, check: bool = True, region: str = "us-ashburn-1") -> Any:
+    command = ["oci", "--config-file", str(config), "--region", region, *args]  # no --endpoint
     env = proxy_env(server, REQUESTS_CA_BUNDLE=str(server.ca_bundle), SUPPRESS_LABEL_WARNING="True",
                     OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING="True")
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
