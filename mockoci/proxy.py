@@ -11,6 +11,9 @@ plain-HTTP proxy request (403). A request to the proxy itself, `GET /ca.pem`, re
 so a container's clients can fetch what to trust.
 
 The proxy is an asyncio server on uvicorn's event loop, started and stopped with the app (app.py's lifespan).
+Libraries looked at: mitmproxy (a whole intercepting proxy with dozens of dependencies), proxy.py (TLS
+interception through plugins, its certificates made by running the `openssl` command), pproxy (tunnels, no
+TLS termination). asyncio's `start_tls` does all that is needed here, so the proxy is this module.
 """
 
 from __future__ import annotations

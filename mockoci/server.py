@@ -19,7 +19,7 @@ from .app import create_app
 from .proxy import ProxyServer
 from .settings import Settings
 from .store import VolumeBackupStore
-from .tls import CertificateAuthority, default_tls_dir, write_secret
+from .tls import CertificateAuthority, check_key_pair, default_tls_dir, write_secret
 
 SERVER_CERT = "server.pem"  # in the TLS folder: the listener's key and certificate, made anew at each start
 
@@ -105,6 +105,8 @@ class MockOCIServer:
             self.authority = CertificateAuthority(settings.tls_dir or default_tls_dir())
         certfile: Path | None = settings.tls_cert
         keyfile: Path | None = settings.tls_key
+        if certfile is not None:
+            check_key_pair(certfile, keyfile)
         if settings.tls and certfile is None:
             assert self.authority is not None
             names = ["localhost", "127.0.0.1", "::1"]

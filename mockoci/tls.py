@@ -10,6 +10,9 @@ so a client trusts it once:
 Leaf certificates are made on demand: the listener's at start (for localhost, 127.0.0.1, ::1 and the
 address it listens on), and one for each `iaas.<region>...` host the proxy answers as, kept in memory for the
 life of the process. Every key is ECDSA P-256: quick to make, and accepted by OpenSSL, Go, Node and Java.
+Built on `cryptography` (already a dependency). `trustme` would build the certificates in fewer lines, but
+it is made for throwaway CAs inside one test process (certificates valid until the year 3000 by default),
+and keeping the CA on disk and sharing it between processes, most of this module, would remain ours.
 """
 
 from __future__ import annotations
@@ -93,6 +96,14 @@ def server_context(key_and_cert: bytes) -> ssl.SSLContext:
     with _secret_file(key_and_cert) as path:  # the ssl module loads certificates only from files
         context.load_cert_chain(path)
     return context
+
+
+def check_key_pair(certfile: Path, keyfile: Path | None) -> None:
+    """Raises TLSError, naming the files, unless they hold a certificate and its private key (PEM)."""
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as exc:
+        raise TLSError(f"cannot use the certificate {certfile} with the key {keyfile}: {exc}") from exc
 
 
 @contextlib.contextmanager

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import os
 import socket
 import ssl
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +85,20 @@ def test_every_realm_domain_is_answered_with_a_certificate_for_its_host(
 
 
 def test_a_client_that_does_not_trust_the_ca_is_refused_by_tls(
-    proxy_server: MockOCIServer, oci_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    proxy_server: MockOCIServer, oci_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     use_proxy(monkeypatch, proxy_server, ca_bundle=Path(requests.certs.where()))  # the public CAs only
-    with pytest.raises(requests.exceptions.SSLError):
-        requests.get(ASHBURN + "/20160918/volumeBackups", timeout=10)
-    with pytest.raises(oci.exceptions.RequestException):
-        region_client(oci_config).list_volume_backups(TENANCY)
+    with caplog.at_level(logging.WARNING, logger="mockoci.proxy"):
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(ASHBURN + "/20160918/volumeBackups", timeout=10)
+        with pytest.raises(oci.exceptions.RequestException):
+            region_client(oci_config).list_volume_backups(TENANCY)
+        deadline = time.monotonic() + 10  # the server logs from its own thread
+        while "does the client trust" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
+    host = "iaas.us-ashburn-1.oraclecloud.com"
+    assert f"TLS handshake for {host} failed (does the client trust {proxy_server.ca_bundle}?)" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -221,9 +230,18 @@ def test_tls_with_your_own_certificate(tmp_path: Path) -> None:
     assert not (tmp_path / "unused").exists()  # no CA is made when nothing needs one
 
 
-def test_a_certificate_without_its_key_is_refused() -> None:
+def test_a_certificate_without_its_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="tls_cert and tls_key go together"):
         Settings(tls_cert=Path("cert.pem"))
+    cert, _ = own_certificate(tmp_path)
+    (tmp_path / "other").mkdir()
+    _, other_key = own_certificate(tmp_path / "other")  # a key that is not the certificate's
+    result = subprocess.run(
+        [sys.executable, "-m", "mockoci", "serve", "--port", "0", "--tls-cert", str(cert), "--tls-key", str(other_key)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"mockoci: cannot set up TLS: cannot use the certificate {cert} with the key")
 
 
 def test_the_ca_is_made_once_kept_private_and_shared(tmp_path: Path) -> None:
