@@ -40,7 +40,7 @@ def _option(field: FieldInfo) -> dict[str, Any]:
         annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     option: dict[str, Any] = {"help": (field.description or "").rstrip(".")}
     if annotation is bool:
-        option["action"] = argparse.BooleanOptionalAction
+        option["action"] = "store_true"  # off unless given (or its variable set)
     elif get_origin(annotation) is Literal:
         option["choices"] = get_args(annotation)
     elif get_origin(annotation) is list:
