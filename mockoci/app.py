@@ -20,6 +20,7 @@ from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
+from .proxy import ProxyServer
 from .routes import admin, dashboard, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
@@ -53,17 +54,23 @@ def build_store(settings: Settings) -> VolumeBackupStore:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """With a state file: save it every `state_interval` seconds and once more at shutdown."""
+    """With a state file: save it every `state_interval` seconds and once more at shutdown. With a proxy (set on
+    app.state.proxy by MockOCIServer): listen on its port on the server's event loop until shutdown."""
     settings: Settings = app.state.settings
-    if settings.state_file is None:
-        yield
-        return
-    keeper = StateKeeper(app.state.store, settings.state_file, settings.state_interval)
-    keeper.start()
+    keeper: StateKeeper | None = None
+    if settings.state_file is not None:
+        keeper = StateKeeper(app.state.store, settings.state_file, settings.state_interval)
+        keeper.start()
+    proxy: ProxyServer | None = app.state.proxy
     try:
+        if proxy is not None:
+            await proxy.start()
         yield
     finally:
-        keeper.stop()
+        if proxy is not None:
+            await proxy.close()
+        if keeper is not None:
+            keeper.stop()
 
 
 def create_app(settings: Settings | None = None, store: VolumeBackupStore | None = None) -> FastAPI:
@@ -85,6 +92,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.state.keys = registry_from(settings.public_key, settings.keys_dir)
     app.state.journal = Journal(settings.journal_size)
     app.state.faults = FaultRules(settings.seed)
+    app.state.proxy = None  # a ProxyServer, when MockOCIServer listens as one too
     # The OCI routes go on the app's own router: FastAPI 0.165 matches an included router's routes twice per
     # request, 10 to 20 us of a GET or PUT (docs/performance.md). The admin routes are not on the hot path.
     app.router.routes.extend(volume_backups.router.routes)

@@ -10,23 +10,27 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
-from fastapi import FastAPI
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from . import __version__
-from .connections import raise_open_file_limit, uvicorn_options
+from .connections import raise_open_file_limit
 from .fixtures import FixtureError
 from .keys import InvalidKey
 from .persistence import StateFileError
 from .settings import Settings
+from .tls import TLSError
+
+if TYPE_CHECKING:
+    from .server import MockOCIServer
 
 # The --help groups, in this order; a setting not named here is listed under "other".
 OPTION_GROUPS: dict[str, tuple[str, ...]] = {
     "network": ("host", "port", "request_timeout", "timeout_keep_alive", "limit_concurrency"),
+    "https and proxy": ("tls", "tls_dir", "tls_cert", "tls_key", "proxy_port"),
     "auth": ("auth", "public_key", "keys_dir", "admin_token"),
     "lifecycle": ("lifecycle_mode", "lifecycle_delay", "terminated_retention", "retry_token_ttl"),
     "data": (
@@ -94,7 +98,9 @@ def _option(name: str, field: FieldInfo) -> dict[str, Any]:
         annotation = next(arg for arg in get_args(annotation) if arg is not type(None))
     option: dict[str, Any] = {"help": (field.description or "").rstrip(".")}
     notes: list[str] = []
-    if get_origin(annotation) is Literal:
+    if annotation is bool:
+        option["action"] = "store_true"  # off unless given (or its variable set)
+    elif get_origin(annotation) is Literal:
         option["choices"] = get_args(annotation)
     elif get_origin(annotation) is list:
         option.update(type=get_args(annotation)[0], action="append", metavar="PATH")
@@ -125,10 +131,11 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def banner(settings: Settings, app: FastAPI, port: int) -> str:
-    """What `mockoci serve` prints once its socket is bound: where it listens, what it loaded, where to look."""
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def banner(server: MockOCIServer) -> str:
+    """What `mockoci serve` prints once its sockets are bound: where it listens, what it loaded, where to look,
+    and, with the proxy, the two variables a client needs."""
+    settings, app = server.settings, server.app
+    url = server.url
     auth: str = settings.auth
     if auth == "verify":
         auth += f", {_plural(len(app.state.keys), 'public key')}; register more with POST /_mockoci/keys"
@@ -143,13 +150,24 @@ def banner(settings: Settings, app: FastAPI, port: int) -> str:
         requests = "one line per request below (quieter: --log-level warning)"
     else:
         requests = f"requests are not logged at --log-level {settings.log_level} (see them: --log-level info)"
-    listening = f"listening on {settings.host}:{port}; " if host != settings.host else ""
-    return "\n".join((
+    listening = f"listening on {settings.host}:{server.port}; " if settings.host in ("0.0.0.0", "::", "") else ""
+    lines = [
         f"mockoci {__version__} running on {url} ({listening}auth: {auth})",
         f"  {loaded}",
         f"  dashboard {url}/_mockoci/   API docs {url}/_mockoci/docs   health {url}/_mockoci/health",
-        f"  {requests}",
-    ))
+    ]
+    if settings.https and server.ca_bundle is not None:
+        lines.append(f"  its certificate is signed by mockoci's CA: {server.ca_bundle}")
+    if settings.proxy_port is not None:
+        lines += [
+            f"  HTTPS proxy for OCI's hosts (iaas.<region>.<realm domain>) on {server.proxy_url}; a client needs:",
+            f"    HTTPS_PROXY={server.proxy_url}",
+            f"    REQUESTS_CA_BUNDLE={server.ca_bundle}"
+            "  (Python, oci CLI; Go and Terraform: SSL_CERT_FILE, Node: NODE_EXTRA_CA_CERTS)",
+            f"    the CA certificate is also served at {server.proxy_url}/ca.pem",
+        ]
+    lines.append(f"  {requests}")
+    return "\n".join(lines)
 
 
 def _configure_logging(level: str) -> None:
@@ -163,10 +181,14 @@ def _configure_logging(level: str) -> None:
 
 
 def _cannot_listen(settings: Settings, exc: OSError) -> int:
-    where = f"{settings.host}:{settings.port}"
+    where = exc.filename or f"{settings.host}:{settings.port}"  # bind_socket names the address it tried
+    setting = "port"
+    if settings.proxy_port is not None and where.endswith(f":{settings.proxy_port}") and settings.proxy_port:
+        setting = "proxy_port"
     if exc.errno == errno.EADDRINUSE:
+        option = "--" + setting.replace("_", "-")
         print(f"mockoci: cannot listen on {where}: the port is already in use. Choose another port with "
-              f"--port or {env_name('port')} (0 picks a free one).", file=sys.stderr)
+              f"{option} or {env_name(setting)} (0 picks a free one).", file=sys.stderr)
     else:
         print(f"mockoci: cannot listen on {where}: {exc.strerror or exc}. The address is set by --host or "
               f"{env_name('host')} and --port or {env_name('port')}.", file=sys.stderr)
@@ -176,10 +198,8 @@ def _cannot_listen(settings: Settings, exc: OSError) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args: dict[str, Any] = vars(_parser().parse_args(argv))
     args.pop("command")
-    import uvicorn
-
     from .app import create_app
-    from .server import bind_socket, uvicorn_log_level
+    from .server import MockOCIServer
 
     try:
         settings = Settings(**args)
@@ -188,28 +208,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
     try:
-        sock = bind_socket(settings.host, settings.port)  # before anything is loaded or printed
+        server = MockOCIServer(settings, create_app(settings)).bind()  # bound before anything is printed
+    except (FixtureError, StateFileError, InvalidKey, TLSError) as exc:
+        what = next(text for kind, text in _LOAD_ERRORS.items() if isinstance(exc, kind))
+        print(f"mockoci: {what}: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         return _cannot_listen(settings, exc)
-    try:
-        app = create_app(settings)
-    except (FixtureError, StateFileError, InvalidKey) as exc:
-        sock.close()
-        print(f"mockoci: {_LOAD_ERRORS[type(exc)]}: {exc}", file=sys.stderr)
-        return 2
     _configure_logging(settings.log_level)  # only now: a failed start leaves this process's logging as it was
-    print(banner(settings, app, sock.getsockname()[1]), file=sys.stderr, flush=True)
-    config = uvicorn.Config(
-        app, log_level=uvicorn_log_level(settings.log_level), access_log=False, lifespan="on",
-        **uvicorn_options(settings),
-    )
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
-    return 0 if server.started else 3  # 3: uvicorn's code for a failed start-up, as uvicorn.run exits
+    print(banner(server), file=sys.stderr, flush=True)
+    return 0 if server.run() else 3  # 3: uvicorn's code for a failed start-up, as uvicorn.run exits
 
 
 _LOAD_ERRORS: dict[type[Exception], str] = {
     FixtureError: "cannot load fixtures",
     StateFileError: "cannot load the state file (it is left as it is)",
     InvalidKey: "cannot load a public key",
+    TLSError: "cannot set up TLS",
 }

@@ -1,10 +1,15 @@
-"""MockOCIServer: a real mockoci server on a real port, in a thread of this process."""
+"""MockOCIServer: a real mockoci server on a real port, in a thread of this process or in the foreground.
+
+With `tls`, its listener serves HTTPS; with `proxy_port`, it also listens as an HTTPS proxy (proxy.py) on
+the same event loop, relaying to that listener.
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
@@ -12,23 +17,27 @@ from fastapi import FastAPI
 
 from .app import create_app
 from .connections import uvicorn_options
+from .proxy import ProxyServer
 from .settings import Settings
 from .store import VolumeBackupStore
+from .tls import CertificateAuthority, check_key_pair, default_tls_dir, write_secret
+
+SERVER_CERT = "server.pem"  # in the TLS folder: the listener's key and certificate, made anew at each start
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to `host:port` (port 0: a free one) and listening, for uvicorn to serve; raises OSError
-    (errno EADDRINUSE when the port is taken) before anything else starts. Connections made before uvicorn
-    serves wait in the backlog rather than being refused."""
+    """A TCP socket bound to `host:port` (port 0: a free one) and listening, for uvicorn or the proxy to serve;
+    raises OSError naming the address (port in use...) before anything else starts. Connections made before
+    the server serves wait in the backlog rather than being refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(2048)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise OSError(exc.errno, exc.strerror, f"{host}:{port}") from exc  # the address as its filename
     return sock
 
 
@@ -38,8 +47,14 @@ def uvicorn_log_level(log_level: str) -> str:
     return log_level if log_level in ("debug", "error", "critical") else "warning"
 
 
+def _loopback(host: str) -> str:
+    """The address a local client dials for a server listening on `host`."""
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
 class MockOCIServer:
-    """Runs mockoci with uvicorn in a daemon thread; port 0 (the default here) picks a free port.
+    """Runs mockoci with uvicorn in a daemon thread (`start`) or in the foreground (`run`); port 0 (the default
+    here) picks a free port.
 
     >>> with MockOCIServer() as server:
     ...     server.url  # 'http://127.0.0.1:54321'
@@ -48,9 +63,11 @@ class MockOCIServer:
     def __init__(self, settings: Settings | None = None, app: FastAPI | None = None) -> None:
         self.settings = settings or Settings(port=0)
         self.app = app or create_app(self.settings)
+        self.authority: CertificateAuthority | None = None  # mockoci's CA, when HTTPS or the proxy uses it
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._proxy: ProxyServer | None = None
 
     @property
     def store(self) -> VolumeBackupStore:
@@ -66,20 +83,71 @@ class MockOCIServer:
 
     @property
     def url(self) -> str:
-        host = self.settings.host
-        host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        return f"http://{host}:{self.port}"
+        host = _loopback(self.settings.host)
+        host = f"[{host}]" if ":" in host else host
+        return f"{'https' if self.settings.https else 'http'}://{host}:{self.port}"
+
+    @property
+    def proxy_port(self) -> int:
+        if self._proxy is None:
+            raise RuntimeError("the server is not started, or has no proxy_port")
+        return self._proxy.port
+
+    @property
+    def proxy_url(self) -> str:
+        """What a client sets HTTPS_PROXY to."""
+        host = _loopback(self.settings.host)
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.proxy_port}"
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        """The CA certificate a client must trust (REQUESTS_CA_BUNDLE...), when mockoci's CA is in use."""
+        return self.authority.cert_path if self.authority is not None else None
+
+    def _prepare(self, timeout_graceful_shutdown: int | None) -> uvicorn.Server:
+        """Binds the listener (and the proxy's), makes the certificates; raises OSError or TLSError."""
+        settings = self.settings
+        if settings.proxy_port is not None or (settings.tls and settings.tls_cert is None):
+            self.authority = CertificateAuthority(settings.tls_dir or default_tls_dir())
+        certfile: Path | None = settings.tls_cert
+        keyfile: Path | None = settings.tls_key
+        if certfile is not None:
+            check_key_pair(certfile, keyfile)
+        if settings.tls and certfile is None:
+            assert self.authority is not None
+            names = ["localhost", "127.0.0.1", "::1"]
+            if _loopback(settings.host) not in names:
+                names.append(_loopback(settings.host))
+            certfile = self.authority.directory / SERVER_CERT  # key and certificate in one file
+            write_secret(certfile, self.authority.issue(names))
+        self._socket = bind_socket(settings.host, settings.port)
+        if settings.proxy_port is not None:
+            assert self.authority is not None
+            try:
+                proxy_socket = bind_socket(settings.host, settings.proxy_port)
+            except OSError:
+                self._socket.close()
+                raise
+            upstream = (_loopback(settings.host), self.port)
+            self._proxy = ProxyServer(proxy_socket, self.authority, upstream, upstream_tls=settings.https)
+        self.app.state.proxy = self._proxy  # the app's lifespan starts and stops it on uvicorn's loop
+        config = uvicorn.Config(
+            self.app,
+            log_level=uvicorn_log_level(settings.log_level),
+            access_log=False,  # mockoci logs each request itself (journal.py)
+            lifespan="on",
+            timeout_graceful_shutdown=timeout_graceful_shutdown,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+            **uvicorn_options(settings),
+        )
+        return uvicorn.Server(config)
 
     def start(self, timeout: float = 10.0) -> MockOCIServer:
-        sock = bind_socket(self.settings.host, self.settings.port)
-        self._socket = sock
-        config = uvicorn.Config(
-            self.app, log_level=uvicorn_log_level(self.settings.log_level), lifespan="on", timeout_graceful_shutdown=2,
-            **uvicorn_options(self.settings),
-        )
-        self._server = uvicorn.Server(config)
+        self._server = self._prepare(timeout_graceful_shutdown=2)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="mockoci-server", daemon=True
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="mockoci-server", daemon=True
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
@@ -91,13 +159,34 @@ class MockOCIServer:
             time.sleep(0.005)
         return self
 
+    def bind(self) -> MockOCIServer:
+        """Binds the sockets and makes the certificates, for `run` (raises OSError or TLSError)."""
+        self._server = self._prepare(timeout_graceful_shutdown=None)
+        return self
+
+    def run(self) -> bool:
+        """Serves in the foreground until interrupted (after `bind`); False if the server failed to start."""
+        if self._server is None:
+            self.bind()
+        assert self._server is not None
+        try:
+            self._server.run(sockets=[self._socket] if self._socket is not None else None)
+        finally:
+            self._close_sockets()
+        return bool(self._server.started)
+
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
+        self._close_sockets()
+        self._server = self._thread = None
+
+    def _close_sockets(self) -> None:
         if self._socket is not None:
             self._socket.close()
-        self._server = self._thread = None
+        if self._proxy is not None:
+            self._proxy.socket.close()
 
     def __enter__(self) -> MockOCIServer:
         return self.start()

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 AuthMode = Literal["off", "presence", "verify"]
@@ -109,6 +109,37 @@ class Settings(BaseSettings):
     request_log: RequestLog = Field(
         "off", description="Where one JSON line per request goes, besides the `mockoci.requests` logger."
     )
+
+    tls: bool = Field(
+        False, description="Serve HTTPS, with a certificate signed by mockoci's CA (see tls_dir) or tls_cert."
+    )
+    tls_dir: Path | None = Field(
+        None,
+        description="Folder of mockoci's certificate authority, made on first use: trust DIR/ca.pem "
+        "(default ~/.mockoci/tls).",
+    )
+    tls_cert: Path | None = Field(
+        None, description="Your own server certificate (PEM) for HTTPS instead of one from mockoci's CA; with tls_key."
+    )
+    tls_key: Path | None = Field(None, description="The private key (PEM) of tls_cert.")
+    proxy_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Also listen on this port as an HTTPS proxy: a client with HTTPS_PROXY set to it reaches "
+        "mockoci at OCI's real hosts (iaas.<region>.oraclecloud.com).",
+    )
+
+    @property
+    def https(self) -> bool:
+        """Whether the main listener serves HTTPS: --tls, or your own certificate given."""
+        return self.tls or self.tls_cert is not None
+
+    @model_validator(mode="after")
+    def _cert_with_key(self) -> Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        return self
 
     @field_validator("admin_token", mode="before")
     @classmethod

@@ -166,3 +166,45 @@ def mock(server: MockOCIServer) -> Iterator[MockOCI]:
     handle.admin.request("POST", "/reset")
     yield handle
     handle.admin.request("POST", "/reset")
+
+
+# -- mockoci at OCI's real hostnames, through its HTTPS proxy (tests/test_proxy*.py) ----------------------
+
+# These tests make backups of volumes the server does not know: accepted by the volume model of issue 10 with
+# this setting (ignored, as any unknown setting is, until that model is merged).
+UNKNOWN_VOLUMES: dict[str, Any] = {"unknown_volumes": "accept"}
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy",
+                   "ALL_PROXY", "all_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+@pytest.fixture(scope="session")
+def tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tls")
+
+
+@pytest.fixture(scope="session")
+def proxy_instance(tls_dir: Path) -> Iterator[MockOCIServer]:
+    """A server that also listens as the HTTPS proxy, its CA in `tls_dir`."""
+    settings = Settings(port=0, proxy_port=0, tls_dir=tls_dir, lifecycle_delay=0, seed=13, **UNKNOWN_VOLUMES)
+    with MockOCIServer(settings) as server:
+        yield server
+
+
+@pytest.fixture
+def proxy_server(proxy_instance: MockOCIServer) -> MockOCIServer:
+    proxy_instance.store.reset()
+    return proxy_instance
+
+
+def use_proxy(monkeypatch: pytest.MonkeyPatch, server: MockOCIServer, ca_bundle: Path | None = None) -> None:
+    """The two variables a client needs, and none of the machine's own proxy or CA settings."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", server.proxy_url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_bundle or server.ca_bundle))
+
+
+def region_client(oci_config: dict[str, Any], region: str = "us-ashburn-1", **kwargs: Any) -> Any:
+    """A BlockstorageClient told nothing but its region: it builds OCI's real endpoint itself."""
+    kwargs.setdefault("circuit_breaker_strategy", oci.circuit_breaker.NoCircuitBreakerStrategy())
+    return oci.core.BlockstorageClient({**oci_config, "region": region}, **kwargs)

@@ -39,7 +39,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 20
         try:
             if requests.get(url + "/_mockoci/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a connection waits in the backlog until start-up
             time.sleep(0.05)
     raise AssertionError("server did not become healthy")
 

@@ -9,7 +9,7 @@ async function main() {
   const [endpoint, configFile, compartmentId, displayName] = process.argv.slice(2);
   const provider = new common.ConfigFileAuthenticationDetailsProvider(configFile, "DEFAULT");
   const client = new core.BlockstorageClient({ authenticationDetailsProvider: provider });
-  client.endpoint = endpoint; // after construction: the constructor sets it from the region
+  if (endpoint !== "-") client.endpoint = endpoint; // after construction: the constructor sets it from the region
   const out = {};
   try {
     const created = await client.createVolumeBackup({
