@@ -158,15 +158,15 @@ def banner(server: MockOCIServer) -> str:
     ]
     if settings.https and server.ca_bundle is not None:
         lines.append(f"  its certificate is signed by mockoci's CA: {server.ca_bundle}")
-    if settings.proxy_port is not None:
-        lines += [
-            f"  HTTPS proxy for OCI's hosts (iaas.<region>.<realm domain>) on {server.proxy_url}; a client needs:",
-            f"    HTTPS_PROXY={server.proxy_url}",
-            f"    REQUESTS_CA_BUNDLE={server.ca_bundle}"
-            "  (Python, oci CLI; Go and Terraform: SSL_CERT_FILE, Node: NODE_EXTRA_CA_CERTS)",
-            f"    the CA certificate is also served at {server.proxy_url}/ca.pem",
-        ]
     lines.append(f"  {requests}")
+    if settings.proxy_port is not None:  # last: the two variables a client needs stand out
+        lines += [
+            f"HTTPS proxy for OCI's hosts (iaas.<region>.<realm domain>) on {server.proxy_url}; a client needs:",
+            f"  HTTPS_PROXY={server.proxy_url}",
+            f"  REQUESTS_CA_BUNDLE={server.ca_bundle}"
+            "  (Python, oci CLI; Go and Terraform: SSL_CERT_FILE, Node: NODE_EXTRA_CA_CERTS)",
+            f"  the CA certificate is also served at {server.proxy_url}/ca.pem",
+        ]
     return "\n".join(lines)
 
 
