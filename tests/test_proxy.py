@@ -300,9 +300,10 @@ def test_mockoci_serve_prints_the_two_variables_and_serves_through_the_proxy(
         while "also served at" not in banner[-1] and len(banner) < 20:  # the proxy's lines end the banner
             banner.append(process.stderr.readline())
         assert banner[0].startswith(f"mockoci 0.1.0 running on http://127.0.0.1:{port} ")
-        assert f"  HTTPS_PROXY=http://127.0.0.1:{proxy_port}\n" in banner
-        assert any(line.startswith(f"  REQUESTS_CA_BUNDLE={tmp_path / 'ca.pem'}  ") for line in banner), banner
-        assert f"  the CA certificate is also served at http://127.0.0.1:{proxy_port}/ca.pem\n" in banner
+        lines = [line.strip() for line in banner]  # however the banner indents them
+        assert f"HTTPS_PROXY=http://127.0.0.1:{proxy_port}" in lines
+        assert any(line.startswith(f"REQUESTS_CA_BUNDLE={tmp_path / 'ca.pem'}  ") for line in lines), banner
+        assert f"the CA certificate is also served at http://127.0.0.1:{proxy_port}/ca.pem" in lines
         for name in PROXY_VARIABLES:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy_port}")
