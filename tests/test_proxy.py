@@ -149,6 +149,22 @@ def test_a_request_head_too_large_or_malformed_closes_the_connection(proxy_serve
         assert answer == b"" or answer.startswith(b"HTTP/1.1 40"), answer
 
 
+def test_a_tunnel_speaks_http_1_1_and_relays_the_bytes_as_sent(proxy_server: MockOCIServer) -> None:
+    host = "iaas.sa-saopaulo-1.oraclecloud.com"
+    with socket.create_connection(("127.0.0.1", proxy_server.proxy_port), timeout=10) as raw:
+        raw.sendall(f"CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n".encode())
+        assert raw.recv(4096) == b"HTTP/1.1 200 Connection established\r\n\r\n"
+        context = ssl.create_default_context(cafile=str(proxy_server.ca_bundle))
+        context.set_alpn_protocols(["h2", "http/1.1"])  # as Go and Node offer
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            assert tls.selected_alpn_protocol() == "http/1.1"
+            tls.sendall(f"GET /_mockoci/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+            answer = b""
+            while chunk := tls.recv(4096):
+                answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 ") and b'"ok"' in answer, answer
+
+
 def test_verify_mode_works_over_the_proxy_and_the_signature_covers_the_real_host(
     oci_config: dict[str, Any], public_key_file: Path, tls_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -300,9 +316,10 @@ def test_mockoci_serve_prints_the_two_variables_and_serves_through_the_proxy(
         while "also served at" not in banner[-1] and len(banner) < 20:  # the proxy's lines end the banner
             banner.append(process.stderr.readline())
         assert banner[0].startswith(f"mockoci 0.1.0 running on http://127.0.0.1:{port} ")
-        assert f"  HTTPS_PROXY=http://127.0.0.1:{proxy_port}\n" in banner
-        assert any(line.startswith(f"  REQUESTS_CA_BUNDLE={tmp_path / 'ca.pem'}  ") for line in banner), banner
-        assert f"  the CA certificate is also served at http://127.0.0.1:{proxy_port}/ca.pem\n" in banner
+        lines = [line.strip() for line in banner]  # however the banner indents them
+        assert f"HTTPS_PROXY=http://127.0.0.1:{proxy_port}" in lines
+        assert any(line.startswith(f"REQUESTS_CA_BUNDLE={tmp_path / 'ca.pem'}  ") for line in lines), banner
+        assert f"the CA certificate is also served at http://127.0.0.1:{proxy_port}/ca.pem" in lines
         for name in PROXY_VARIABLES:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy_port}")
