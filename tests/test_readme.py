@@ -41,8 +41,8 @@ def blocks(title: str) -> list[tuple[str, str]]:
 WHERE_RUN = {
     "Set up": ["bash", "bash"],  # .ci/run runs both (test_the_set_up_is_two_commands_from_a_clone)
     "Point your client at it": ["bash", "python", "bash", "js"],  # here, in order, in one folder
-    # tests/test_proxy*.py run the serve, Python, CLI and Node (20, preload) recipes with the same variables, not as
-    # pasted (they need a free port and a fresh CA folder); Go and Terraform cannot run on these machines
+    # tests/test_readme_proxy.py runs the serve, Python and CLI blocks as pasted (only the port and the CA's path
+    # changed), tests/test_proxy_clients.py the Node recipe (Node 20, preload); Go and Terraform cannot run here
     "Point a client at mockoci without changing it": ["bash", "bash", "bash", "bash", "js", "bash", "hcl", "bash"],
     "Use it from pytest": ["python"],  # here, as a test file
     "Docker": ["bash", "yaml", "yaml"],  # the container suite builds and runs the same Dockerfile
