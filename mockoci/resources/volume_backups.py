@@ -21,6 +21,7 @@ from ..models import (
     UpdateVolumeBackupDetails,
     VolumeBackup,
 )
+from ..regions import region as known_region
 from . import BACKUPS, VOLUMES
 from .volumes import Volume
 from .work_requests import WorkRequestResource, WorkRequests
@@ -179,11 +180,13 @@ class VolumeBackups(WorkRequests):
     default_compartment_id: str | None = None
     unknown_volumes: UnknownVolumes = "reject"
 
-    def _volume_to_back_up(self, partition: Partition, volume_id: str) -> Volume | None:
+    def _volume_to_back_up(self, partition: Partition, volume_id: str, region: str | None) -> Record | None:
         """The volume a new backup is of; None for a volume the server does not know when unknown_volumes is
-        `accept`. Raises OCI's error for one that is unknown (by default), deleted or not ready."""
+        `accept`. Raises OCI's error for one that is unknown (by default), in another region than `region`,
+        deleted or not ready."""
         found = partition.table(VOLUMES).get(volume_id)
-        if found is None or found.model.lifecycle_state in GONE_STATES:
+        elsewhere = found is not None and region is not None and found.region != region
+        if found is None or elsewhere or found.model.lifecycle_state in GONE_STATES:
             if found is None and self.unknown_volumes == "accept":
                 return None
             raise errors.NotAuthorizedOrNotFound(
@@ -196,11 +199,14 @@ class VolumeBackups(WorkRequests):
             )
         if volume.lifecycle_state != "AVAILABLE":
             raise errors.Conflict(f"The volume {volume_id} is {volume.lifecycle_state} and cannot be backed up.")
-        return volume
+        return found
 
     def create_volume_backup(
-        self, *, tenancy: str, details: CreateVolumeBackupDetails, retry_token: str | None = None
+        self, *, tenancy: str, details: CreateVolumeBackupDetails, retry_token: str | None = None,
+        region: str | None = None,
     ) -> StoredBackup:
+        """A new backup, REQUEST_RECEIVED, in its volume's region (`region`: the endpoint's, None: the plain
+        endpoint, which sees every region)."""
         fingerprint = request_fingerprint("create", details.model_dump(exclude_unset=True))
         with self._lock:
             partition = self._advance(tenancy)
@@ -208,7 +214,9 @@ class VolumeBackups(WorkRequests):
             if replay is not None:
                 return _stored(replay)
             now = self.clock.now()
-            volume = self._volume_to_back_up(partition, details.volume_id)
+            found = self._volume_to_back_up(partition, details.volume_id, region)
+            volume: Volume | None = found.model if found is not None else None
+            backup_region = found.region if found is not None and found.region else region or self.region
             if volume is not None:
                 compartment_id = volume.compartment_id
                 size = volume.size_in_gbs or -(-volume.size_in_mbs // 1024)
@@ -221,7 +229,7 @@ class VolumeBackups(WorkRequests):
                 freeform_tags = details.freeform_tags if details.freeform_tags is not None else {}
             unique = self.factory.unique_size_in_gbs(size)
             backup = VolumeBackup(
-                id=self.factory.ocid("volumebackup", self.region),
+                id=self.factory.ocid("volumebackup", backup_region),
                 compartment_id=compartment_id,
                 display_name=details.display_name or self.factory.default_backup_name(now),
                 lifecycle_state="REQUEST_RECEIVED",
@@ -250,12 +258,13 @@ class VolumeBackups(WorkRequests):
             self._advance(tenancy)
             return _stored(partition.table(BACKUPS)[backup.id])
 
-    def get_volume_backup(self, *, tenancy: str, backup_id: str) -> StoredBackup:
+    def get_volume_backup(self, *, tenancy: str, backup_id: str, region: str | None = None) -> StoredBackup:
         with self._lock:
-            return _stored(self._get(self._advance(tenancy), BACKUPS, backup_id))
+            return _stored(self._get(self._advance(tenancy), BACKUPS, backup_id, region))
 
     def list_volume_backups(
-        self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None
+        self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None,
+        region: str | None = None,
     ) -> Page:
         with self._lock:
             items, next_cursor = self._advance(tenancy).table(BACKUPS).page(
@@ -264,16 +273,17 @@ class VolumeBackups(WorkRequests):
                 descending=query.descending,
                 limit=limit,
                 after=after,
-                matches=lambda stored: query.matches(stored.model),
+                matches=lambda stored: (region is None or stored.region == region) and query.matches(stored.model),
             )
         return Page(items=[_stored(item) for item in items], next_cursor=next_cursor)
 
     def update_volume_backup(
-        self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None
+        self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None,
+        region: str | None = None,
     ) -> StoredBackup:
         with self._lock:
             partition = self._advance(tenancy)
-            current = _stored(self._get(partition, BACKUPS, backup_id))
+            current = _stored(self._get(partition, BACKUPS, backup_id, region))
             check_if_match(current, if_match)
             _require_mutable(current.backup, "updated")
             changes = details.model_dump(exclude_unset=True)
@@ -285,10 +295,12 @@ class VolumeBackups(WorkRequests):
                 )
             return _stored(self._put(partition, KIND, current.backup.model_copy(update=changes)))
 
-    def delete_volume_backup(self, *, tenancy: str, backup_id: str, if_match: str | None = None) -> None:
+    def delete_volume_backup(
+        self, *, tenancy: str, backup_id: str, if_match: str | None = None, region: str | None = None
+    ) -> None:
         with self._lock:
             partition = self._advance(tenancy)
-            current = _stored(self._get(partition, BACKUPS, backup_id))
+            current = _stored(self._get(partition, BACKUPS, backup_id, region))
             check_if_match(current, if_match)
             state = current.backup.lifecycle_state
             if state in GONE_STATES:
@@ -312,20 +324,33 @@ class VolumeBackups(WorkRequests):
         backup_id: str,
         details: CopyVolumeBackupDetails,
         retry_token: str | None = None,
+        region: str | None = None,
     ) -> StoredBackup:
+        """A copy of a backup in `details.destination_region` (a real OCI region, else 400), followed by a work
+        request in the source's region."""
         fingerprint = request_fingerprint("copy", backup_id, details.model_dump(exclude_unset=True))
         with self._lock:
             partition = self._advance(tenancy)
-            source_record = self._get(partition, BACKUPS, backup_id)
+            source_record = self._get(partition, BACKUPS, backup_id, region)
             source = _stored(source_record).backup
             replay = self._replay(partition, retry_token, fingerprint)
             if replay is not None:
                 return _stored(replay)
+            destination = known_region(details.destination_region)
+            if destination is None:
+                raise errors.InvalidParameter(
+                    f"Invalid destinationRegion: {details.destination_region} is not an OCI region."
+                )
+            if destination.name == source_record.region:
+                raise errors.InvalidParameter(
+                    f"Invalid destinationRegion: the volume backup is already in {destination.name}; a copy goes "
+                    "to another region."
+                )
             _require_mutable(source, "copied")
             now = self.clock.now()
             copy = source.model_copy(
                 update={
-                    "id": self.factory.ocid("volumebackup", details.destination_region),
+                    "id": self.factory.ocid("volumebackup", destination.name),
                     "display_name": details.display_name or source.display_name,
                     "kms_key_id": details.kms_key_id,
                     "lifecycle_state": "REQUEST_RECEIVED",
@@ -339,7 +364,7 @@ class VolumeBackups(WorkRequests):
             self._start_work_request(
                 partition, operation_type="CopyVolumeBackup", compartment_id=copy.compartment_id,
                 region=source_record.region or self.region, follows=copy.id,
-                accepted=f"Copy of volume backup {source.id} to {details.destination_region} accepted.",
+                accepted=f"Copy of volume backup {source.id} to {destination.name} accepted.",
                 resources=[
                     WorkRequestResource(action_type="IN_PROGRESS", entity_type="volumeBackup", identifier=copy.id,
                                         entity_uri=f"/20160918/volumeBackups/{copy.id}"),
@@ -353,11 +378,12 @@ class VolumeBackups(WorkRequests):
             return _stored(partition.table(BACKUPS)[copy.id])
 
     def change_volume_backup_compartment(
-        self, *, tenancy: str, backup_id: str, details: ChangeVolumeBackupCompartmentDetails
+        self, *, tenancy: str, backup_id: str, details: ChangeVolumeBackupCompartmentDetails,
+        region: str | None = None,
     ) -> StoredBackup:
         with self._lock:
             partition = self._advance(tenancy)
-            current = _stored(self._get(partition, BACKUPS, backup_id))
+            current = _stored(self._get(partition, BACKUPS, backup_id, region))
             _require_mutable(current.backup, "moved")
             if current.backup.compartment_id == details.compartment_id:
                 return current
