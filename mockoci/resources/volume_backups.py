@@ -20,6 +20,7 @@ from ..models import (
     RetentionDuration,
     UpdateVolumeBackupDetails,
     VolumeBackup,
+    format_datetime,
 )
 from ..regions import region as known_region
 from . import BACKUPS, VOLUMES
@@ -293,6 +294,7 @@ class VolumeBackups(WorkRequests):
                 changes["time_retention_expires_at"] = _retention_expiry(
                     current.backup.time_created, details.retention_period
                 )
+            _check_lock_kept(current.backup, changes, self.clock.now())
             return _stored(self._put(partition, KIND, current.backup.model_copy(update=changes)))
 
     def delete_volume_backup(
@@ -307,11 +309,7 @@ class VolumeBackups(WorkRequests):
                 return  # already on its way out: deleting again changes nothing
             if state in TRANSIENT_NEW_STATES:
                 raise errors.IncorrectState(f"The volume backup is {state}; it can be deleted once it is AVAILABLE.")
-            if current.backup.is_prevent_deletion_enabled:
-                raise errors.Conflict("The volume backup has deletion prevention enabled.")
-            expires = current.backup.time_retention_expires_at
-            if current.backup.is_retention_lock_enabled and expires is not None and expires > self.clock.now():
-                raise errors.Conflict("The volume backup is retention-locked until it expires.")
+            _check_deletable(current.backup, self.clock.now())
             deleted = current.backup.model_copy(update={"lifecycle_state": "TERMINATING"})
             self._put(partition, KIND, deleted)
             self._enter(partition, KIND, deleted)
@@ -421,6 +419,40 @@ def _merged_defined(volume: dict[str, dict[str, Any]] | None,
     for namespace, tags in (request or {}).items():
         merged[namespace] = {**merged.get(namespace, {}), **tags}
     return merged
+
+
+def retention_locked(backup: VolumeBackup, now: datetime) -> bool:
+    """Whether a retention lock is in force: enabled, and its retention period not yet over."""
+    expires = backup.time_retention_expires_at
+    return bool(backup.is_retention_lock_enabled) and expires is not None and expires > now
+
+
+def _check_deletable(backup: VolumeBackup, now: datetime) -> None:
+    """409 Conflict for a backup that its retention settings keep (docs: README, "Retention")."""
+    if backup.is_indefinite_retention_enabled:
+        raise errors.Conflict("The volume backup is under legal hold (isIndefiniteRetentionEnabled) and cannot be "
+                              "deleted until the hold is removed.")
+    if retention_locked(backup, now):
+        raise errors.Conflict("The volume backup is retention-locked until "
+                              f"{format_datetime(backup.time_retention_expires_at or now)} and cannot be deleted.")
+    expires = backup.time_retention_expires_at
+    if backup.is_prevent_deletion_enabled and (expires is None or expires > now):
+        raise errors.Conflict("The volume backup has deletion prevention enabled (isPreventDeletionEnabled)"
+                              + (" for its retention period." if expires is not None else "."))
+
+
+def _check_lock_kept(backup: VolumeBackup, changes: dict[str, Any], now: datetime) -> None:
+    """While a retention lock is in force it cannot be removed nor its retention period shortened (409)."""
+    if not retention_locked(backup, now):
+        return
+    if changes.get("is_retention_lock_enabled") is False:
+        raise errors.Conflict("The volume backup is retention-locked until its retention period ends; the lock "
+                              "cannot be removed before then.")
+    if "time_retention_expires_at" in changes:
+        new_expiry = changes["time_retention_expires_at"]
+        if new_expiry is None or new_expiry < (backup.time_retention_expires_at or now):
+            raise errors.Conflict("The volume backup is retention-locked; its retention period can be extended "
+                                  "but not shortened.")
 
 
 def _require_mutable(backup: VolumeBackup, verb: str) -> None:
