@@ -267,6 +267,9 @@ class VolumeBackups(WorkRequests):
         self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None,
         region: str | None = None,
     ) -> Page:
+        def in_region(stored: Record) -> bool:
+            return stored.region == region and query.matches(stored.model)
+
         with self._lock:
             items, next_cursor = self._advance(tenancy).table(BACKUPS).page(
                 compartment_id=query.compartment_id,
@@ -274,9 +277,9 @@ class VolumeBackups(WorkRequests):
                 descending=query.descending,
                 limit=limit,
                 after=after,
-                matches=lambda stored: (region is None or stored.region == region) and query.matches(stored.model),
+                matches=(lambda stored: query.matches(stored.model)) if region is None else in_region,
             )
-        return Page(items=[_stored(item) for item in items], next_cursor=next_cursor)
+        return Page(items=cast(list[StoredBackup], items), next_cursor=next_cursor)  # the kind's records
 
     def update_volume_backup(
         self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None,
