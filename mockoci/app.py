@@ -21,6 +21,7 @@ from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
 from .proxy import ProxyServer
+from .regions import RegionMiddleware
 from .routes import admin, dashboard, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
@@ -115,4 +116,5 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     if settings.admin_token is not None:  # without a token, no layer at all: nothing on the hot path
         app.add_middleware(AdminTokenMiddleware, token=settings.admin_token.get_secret_value())
     app.add_middleware(JournalMiddleware, journal=app.state.journal, request_log=settings.request_log)
+    app.add_middleware(RegionMiddleware)  # outermost: everything inside sees the API path and its region
     return app

@@ -232,7 +232,7 @@ class Engine:
                 kind = self.KINDS[kind_name]
                 table: RecordIndex[Record] = RecordIndex()
                 for model in models:
-                    table[model.id] = self._record(kind, model, etags.get(model.id))
+                    table[model.id] = self._record(kind, model, etag=etags.get(model.id))
                 self._baseline_tables[kind_name] = table
             self._partitions.clear()
             self._transitions.clear()
@@ -394,10 +394,11 @@ class Engine:
         self._apply_due()
         return partition
 
-    def _record(self, kind: Kind, model: Any, etag: str | None = None) -> Record:
+    def _record(self, kind: Kind, model: Any, region: str | None = None, etag: str | None = None) -> Record:
         if kind.compact is not None:
             model = kind.compact(model)
-        region = region_of_ocid(model.id) or self.region
+        if region is None:
+            region = region_of_ocid(model.id) or self.region
         return kind.record(model, etag or make_etag(model.id, next(self._seq)), region)
 
     def _put(
@@ -405,19 +406,21 @@ class Engine:
     ) -> Record:
         """Store a new version of a record (a client's write unless `client` is False), with a fresh etag unless
         one is given (a fixture may pin its own)."""
-        table = partition.table(kind.name)
+        table = partition.tables.get(kind.name) or partition.table(kind.name)
         old = table.get(model.id)
-        stored = self._record(kind, model, etag)
+        stored = self._record(kind, model, old.region if old is not None else None, etag)  # an id keeps its region
         table[model.id] = stored
         if client:
             partition.holds_client_data = True
         if kind.forget_terminated:
-            terminated = partition.terminated.setdefault(kind.name, {})
             if model.lifecycle_state == TERMINATED:
+                terminated = partition.terminated.setdefault(kind.name, {})
                 terminated.setdefault(model.id, None)
                 self._trim_terminated(table, terminated)
             else:
-                terminated.pop(model.id, None)
+                known = partition.terminated.get(kind.name)
+                if known:
+                    known.pop(model.id, None)
         self._changed(partition, kind, old, stored)
         return stored
 

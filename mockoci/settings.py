@@ -70,7 +70,8 @@ class Settings(BaseSettings):
         10_000, ge=1, description="opc-retry-tokens remembered per tenancy; the oldest is forgotten first."
     )
     max_terminated_backups: int = Field(
-        1_000, ge=0, description="TERMINATED backups kept per tenancy; the oldest is forgotten first."
+        1_000, ge=0, description="TERMINATED backups (and TERMINATED volumes, finished work requests) kept per "
+        "tenancy, of each kind; the oldest is forgotten first."
     )
     max_tenancies: int = Field(
         1_000, ge=1, description="Tenancies whose state is kept; the least recently used is forgotten first."

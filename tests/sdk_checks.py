@@ -36,11 +36,17 @@ FIXTURE_BACKUP: dict[str, Any] = {
 }
 
 
+# The volume the checks back up: a fixture, as the server refuses backups of volumes it does not know.
+CHECK_VOLUME = {"id": "ocid1.volume.oc1.iad.sdkcheckvolume", "compartmentId": TENANCY, "sizeInGBs": 50}
+
+
 def write_fixture_folder(folder: Path) -> Path:
-    """A fixture folder holding FIXTURE_BACKUP, readable by any user (the image runs as a non-root one)."""
+    """A fixture folder holding FIXTURE_BACKUP and CHECK_VOLUME, readable by any user (the image runs as a
+    non-root one)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "backups.json"
-    path.write_text(json.dumps({"volumeBackups": [FIXTURE_BACKUP]}, indent=2), encoding="utf-8")
+    path.write_text(json.dumps({"volumeBackups": [FIXTURE_BACKUP], "volumes": [CHECK_VOLUME]}, indent=2),
+                    encoding="utf-8")
     folder.chmod(0o755)
     path.chmod(0o644)
     return folder

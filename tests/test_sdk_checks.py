@@ -17,7 +17,7 @@ def fixture_server(
 ) -> MockOCIServer:
     """Configured as the container test configures the image: a lifecycle delay and a fixture folder."""
     folder = write_fixture_folder(tmp_path_factory.mktemp("fixtures"))
-    return start_server(lifecycle_delay=0.2, fixtures=[folder])
+    return start_server(lifecycle_delay=0.2, fixtures=[folder], unknown_volumes="reject")  # the default, as the image
 
 
 @pytest.fixture

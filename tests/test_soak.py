@@ -46,7 +46,8 @@ def serve() -> Iterator[tuple[str, int]]:
         [sys.executable, "-m", "mockoci", "serve", "--port", str(port), "--auth", "off",
          "--log-level", "warning", "--lifecycle-delay", "0", "--terminated-retention", "30"],
         env={**os.environ, "MOCKOCI_MAX_RETRY_TOKENS": str(CAPS["max_retry_tokens"]),
-             "MOCKOCI_MAX_TERMINATED_BACKUPS": str(CAPS["max_terminated_backups"])},
+             "MOCKOCI_MAX_TERMINATED_BACKUPS": str(CAPS["max_terminated_backups"]),
+             "MOCKOCI_UNKNOWN_VOLUMES": "accept"},  # the soak is about backups: volumes as before
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -146,7 +146,8 @@ class WorkRequests(Engine):
                 if resource.action_type in ("IN_PROGRESS", "CREATED"):
                     _following(partition).setdefault(resource.identifier, new.model.id)
             return
-        request_id = _following(partition).get(new.model.id)
+        following = partition.extras.get("work_request_of")
+        request_id = following.get(new.model.id) if following else None
         if request_id is None or (old is not None and old.model.lifecycle_state == new.model.lifecycle_state):
             return
         current = partition.table(WORK_REQUESTS).get(request_id)
