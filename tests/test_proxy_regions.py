@@ -5,8 +5,6 @@ in its destination region (the region model of issue 10). Through the proxy, an 
 client, neither told an endpoint, then see what they would see on OCI: a copy made from Ashburn is found by
 the Phoenix client only, and the CLI's `bv backup copy --wait-for-state`, which builds a second client for
 the destination region to wait, works with `--region` alone.
-
-Skipped until the region model is on the same branch: remove `pytestmark`'s skip after merging issue 10.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from test_proxy_clients import run_cli
 
 from mockoci.server import MockOCIServer
 
-pytestmark = pytest.mark.skip(reason="needs the region model of issue 10")
 VOLUME = "ocid1.volume.oc1.iad.regionsvolume"
 
 
