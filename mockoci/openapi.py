@@ -7,6 +7,7 @@ drops what is not true (FastAPI's 422 `{"detail": ...}`, which mockoci never sen
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -88,8 +89,16 @@ def _enrich_operation(path: str, operation: dict[str, Any]) -> None:
     states = LIST_STATES.get(str(operation.get("operationId")), LIFECYCLE_STATES)
     for parameter in parameters:
         if parameter["name"] == "lifecycleState" and parameter["in"] == "query":
-            parameter["schema"] = {"type": "string", "enum": list(states),
-                                   "description": "Compared without regard to case."}
+            parameter["schema"] = {"type": "string", "pattern": _any_case(states),
+                                   "description": "One of " + ", ".join(states) + ", compared without regard to case."}
+
+
+def _any_case(words: tuple[str, ...]) -> str:
+    """A pattern matching exactly `words` in any case (JSON Schema's regular expressions have no flags)."""
+    def letters(word: str) -> str:
+        return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+    return "^(" + "|".join(letters(word) for word in words) + ")$"
 
 
 def _name_the_operations(document: dict[str, Any]) -> None:
