@@ -106,9 +106,9 @@ def test_the_container_serves_the_sdk(
         client = make_client(oci_config, mockoci.url)
         fixture = client.get_volume_backup(FIXTURE_BACKUP["id"]).data  # mounted at /fixtures, loaded at start
         assert fixture.display_name == FIXTURE_BACKUP["displayName"]
+        volume = mockoci.mock(TENANCY).create_volume()  # the image refuses backups of unknown volumes, as OCI
         created = client.create_volume_backup(
-            oci.core.models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.containervolume",
-                                                      display_name="from-testcontainers")
+            oci.core.models.CreateVolumeBackupDetails(volume_id=volume["id"], display_name="from-testcontainers")
         ).data
         assert created.lifecycle_state == "AVAILABLE"  # MOCKOCI_LIFECYCLE_DELAY=0 reached the server
         listed = client.list_volume_backups(compartment_id=TENANCY).data
