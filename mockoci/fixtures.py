@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import VolumeBackup
+from .resources.backup_policies import VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .store import Volume
 
 VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}
@@ -24,6 +25,8 @@ class FixtureError(ValueError):
 class FixtureSet:
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: dict[str, Volume] = field(default_factory=dict)
+    policies: list[VolumeBackupPolicy] = field(default_factory=list)
+    assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
 
 
 def fixture_files(paths: Iterable[Path]) -> list[Path]:
@@ -40,12 +43,13 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def parse_document(document: Any, source: str) -> FixtureSet:
-    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}."""
+    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...],
+    "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}."""
     if isinstance(document, list):
         document = {"volumeBackups": document}
     if not isinstance(document, dict):
         raise FixtureError(f"{source}: expected a JSON array of volume backups or an object")
-    unknown = set(document) - {"volumeBackups", "volumes"}
+    unknown = set(document) - {"volumeBackups", "volumes", "volumeBackupPolicies", "volumeBackupPolicyAssignments"}
     if unknown:
         raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     result = FixtureSet()
@@ -56,6 +60,18 @@ def parse_document(document: Any, source: str) -> FixtureSet:
             first = exc.errors()[0]
             name = ".".join(str(part) for part in first["loc"])
             raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
+    models: tuple[tuple[str, type[BaseModel], list[Any]], ...] = (
+        ("volumeBackupPolicies", VolumeBackupPolicy, result.policies),
+        ("volumeBackupPolicyAssignments", VolumeBackupPolicyAssignment, result.assignments),
+    )
+    for key, model, items in models:
+        for index, item in enumerate(_array(document, key, source)):
+            try:
+                items.append(model.model_validate(item))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                name = ".".join(str(part) for part in first["loc"])
+                raise FixtureError(f"{source}: {key}[{index}].{name}: {first['msg']}") from exc
     for index, item in enumerate(_array(document, "volumes", source)):
         if isinstance(item, dict) and set(item) - VOLUME_KEYS:
             extra = ", ".join(sorted(set(item) - VOLUME_KEYS))
@@ -66,7 +82,25 @@ def parse_document(document: Any, source: str) -> FixtureSet:
         if not isinstance(compartment, str) or not isinstance(size, int) or isinstance(size, bool):
             raise FixtureError(f"{source}: volumes[{index}]: needs compartmentId (string) and sizeInGBs (integer)")
         result.volumes[item["id"]] = Volume(compartment_id=compartment, size_in_gbs=size)
+    _check_assignments(result, source)
     return result
+
+
+def _check_assignments(fixtures: FixtureSet, source: str) -> None:
+    """Each assignment names a policy (Oracle's or one given) and a volume given, one policy per volume."""
+    from .resources.backup_policies import PREDEFINED
+
+    policies = set(PREDEFINED) | {policy.id for policy in fixtures.policies}
+    assets: set[str] = set()
+    for index, assignment in enumerate(fixtures.assignments):
+        where = f"{source}: volumeBackupPolicyAssignments[{index}]"
+        if assignment.policy_id not in policies:
+            raise FixtureError(f"{where}.policyId: no policy {assignment.policy_id} is defined")
+        if assignment.asset_id not in fixtures.volumes:
+            raise FixtureError(f"{where}.assetId: no volume {assignment.asset_id} is defined")
+        if assignment.asset_id in assets:
+            raise FixtureError(f"{where}.assetId: the volume {assignment.asset_id} already has a policy")
+        assets.add(assignment.asset_id)
 
 
 def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
@@ -85,6 +119,8 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
             seen[backup.id] = str(path)
         merged.backups.extend(parsed.backups)
         merged.volumes.update(parsed.volumes)
+        merged.policies.extend(parsed.policies)
+        merged.assignments.extend(parsed.assignments)
     return merged
 
 

@@ -3,7 +3,8 @@
 The document wraps the fixture format (see fixtures.py) per tenancy:
 
     {"format": "mockoci-state", "version": 1,
-     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...]}}}
+     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...],
+                                        "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}}}
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
+from .resources.backup_policies import VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .store import TenancyState, VolumeBackupStore
 
 FORMAT = "mockoci-state"
@@ -43,6 +45,8 @@ class TenancyDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
     volumes: list[VolumeRecord] = Field(default_factory=list)
+    volumeBackupPolicies: list[VolumeBackupPolicy] = Field(default_factory=list)
+    volumeBackupPolicyAssignments: list[VolumeBackupPolicyAssignment] = Field(default_factory=list)
 
 
 class StateDocument(BaseModel):
@@ -67,6 +71,10 @@ def state_document(store: VolumeBackupStore) -> dict[str, Any]:
                 {"id": volume_id, "compartmentId": volume.compartment_id, "sizeInGBs": volume.size_in_gbs}
                 for volume_id, volume in held.volumes.items()
             ],
+            "volumeBackupPolicies": [policy.model_dump(mode="json", by_alias=True) for policy in held.policies],
+            "volumeBackupPolicyAssignments": [
+                assignment.model_dump(mode="json", by_alias=True) for assignment in held.assignments
+            ],
         }
         for tenancy, held in store.export_state().items()
     }
@@ -89,7 +97,7 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
         except FixtureError as exc:
             raise StateFileError(str(exc)) from exc
         unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
-        state[tenancy] = TenancyState(list(unique.values()), parsed.volumes)
+        state[tenancy] = TenancyState(list(unique.values()), parsed.volumes, parsed.policies, parsed.assignments)
     return state
 
 

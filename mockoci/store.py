@@ -12,6 +12,7 @@ from .clock import Clock
 from .engine import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, Record, request_fingerprint
 from .factories import Factory
 from .models import VolumeBackup
+from .resources.backup_policies import POLICIES, BackupPolicies, VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .resources.volume_backups import (
     BACKUPS,
     GONE_STATES,
@@ -35,9 +36,11 @@ class TenancyState:
 
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: dict[str, Volume] = field(default_factory=dict)
+    policies: list[VolumeBackupPolicy] = field(default_factory=list)
+    assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
 
 
-class Store(VolumeBackups):
+class Store(BackupPolicies, VolumeBackups):
     """Every resource, partitioned by tenancy (see Engine)."""
 
     def __init__(
@@ -68,28 +71,39 @@ class Store(VolumeBackups):
     def max_terminated_backups(self) -> int:
         return self.max_terminated
 
-    def set_baseline(self, backups: Iterable[VolumeBackup], volumes: dict[str, Volume] | None = None) -> None:
+    def set_baseline(
+        self, backups: Iterable[VolumeBackup], volumes: dict[str, Volume] | None = None,
+        policies: Iterable[VolumeBackupPolicy] = (), assignments: Iterable[VolumeBackupPolicyAssignment] = (),
+    ) -> None:
         """What every tenancy starts with (the fixtures), applied now and after every reset."""
         self._baseline_volumes = dict(volumes or {})
-        self.set_baseline_records({BACKUPS: backups})
+        self._baseline_assignments = list(assignments)
+        self.set_baseline_records({BACKUPS: backups, POLICIES: policies})
 
     def export_state(self) -> dict[str, TenancyState]:
-        """Every tenancy's backups and volumes as they are now (retry tokens are not part of it)."""
+        """Every tenancy's backups, volumes, backup policies and assignments as they are now (retry tokens are
+        not part of it)."""
+        records = self.export_records()
+        assignments = self.export_assignments()
         with self._lock:
             volumes = {tenancy: dict(self._volumes(p)) for tenancy, p in self._partitions.items()}
         return {
-            tenancy: TenancyState(held.get(BACKUPS, []), volumes.get(tenancy, {}))
-            for tenancy, held in self.export_records().items()
+            tenancy: TenancyState(held.get(BACKUPS, []), volumes.get(tenancy, {}), held.get(POLICIES, []),
+                                  assignments.get(tenancy, []))
+            for tenancy, held in records.items()
         }
 
     def import_state(self, state: dict[str, TenancyState]) -> None:
         """Replace all state with `state`; other tenancies start from the fixtures, as after a reset.
 
         Transient states progress as if just requested, TERMINATED backups are kept for the retention time."""
-        self.import_records({tenancy: {BACKUPS: held.backups} for tenancy, held in state.items()})
+        self.import_records(
+            {tenancy: {BACKUPS: held.backups, POLICIES: held.policies} for tenancy, held in state.items()}
+        )
         with self._lock:
             for tenancy, held in state.items():
                 self._partitions[tenancy].extras["known_volumes"] = dict(held.volumes)
+        self.import_assignments({tenancy: held.assignments for tenancy, held in state.items()})
 
 
 VolumeBackupStore = Store  # its first name

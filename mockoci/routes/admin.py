@@ -17,7 +17,7 @@ from ..faults import Fault, FaultRules, FaultSpec
 from ..fixtures import FixtureError, parse_document
 from ..journal import Journal
 from ..models import JSONInteger, LifecycleState, VolumeBackup, format_datetime
-from ..persistence import StateDocument, StateFileError, TenancyDocument, parse_state, state_document
+from ..persistence import StateDocument, StateFileError, VolumeRecord, parse_state, state_document
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
@@ -111,11 +111,20 @@ class JournalEntryView(AdminModel):
     durationMs: float
 
 
+class SeedDocument(BaseModel):
+    """What POST /_mockoci/backups seeds: the fixture format without policies and assignments (those are made
+    through the OCI API)."""
+
+    model_config = ConfigDict(extra="forbid")
+    volumeBackups: list[VolumeBackup] = Field(default_factory=list)
+    volumes: list[VolumeRecord] = Field(default_factory=list)
+
+
 # The fixture format, documented as its models say; the route parses it itself (parse_document), so that its
 # errors name the backup and field as they do for fixture files.
 FixtureBody = Annotated[
     Any,
-    PlainValidator(lambda document: document, json_schema_input_type=list[VolumeBackup] | TenancyDocument),
+    PlainValidator(lambda document: document, json_schema_input_type=list[VolumeBackup] | SeedDocument),
     Body(description='Fixture format: an array of VolumeBackup objects, or {"volumeBackups": [...], '
                      '"volumes": [{"id", "compartmentId", "sizeInGBs"}]}.'),
 ]
@@ -166,6 +175,9 @@ async def seed_backups(
         fixtures = parse_document(document, "request body")
     except FixtureError as exc:
         raise errors.InvalidParameter(str(exc)) from exc
+    if fixtures.policies or fixtures.assignments:
+        raise errors.InvalidParameter("request body: backup policies and assignments are made through the OCI API "
+                                      "(or loaded from fixture files and state documents), not seeded here.")
     for volume_id, volume in fixtures.volumes.items():
         store.register_volume(tenancy=tenancy, volume_id=volume_id, volume=volume)
     return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups), status=201)
