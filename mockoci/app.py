@@ -19,7 +19,7 @@ from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
-from .routes import admin, backup_policies, keys, volume_backups
+from .routes import admin, backup_policies, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -32,6 +32,7 @@ def build_store(settings: Settings) -> VolumeBackupStore:
         terminated_retention=settings.terminated_retention,
         retry_token_ttl=settings.retry_token_ttl,
         default_compartment_id=settings.default_compartment_id,
+        unknown_volumes=settings.unknown_volumes,
         max_retry_tokens=settings.max_retry_tokens,
         max_terminated_backups=settings.max_terminated_backups,
         max_tenancies=settings.max_tenancies,
@@ -40,7 +41,7 @@ def build_store(settings: Settings) -> VolumeBackupStore:
         lifecycle_mode=settings.lifecycle_mode,
     )
     if settings.fixtures:
-        fixtures = load_fixtures(settings.fixtures)
+        fixtures = load_fixtures(settings.fixtures, region=settings.region)
         store.set_baseline(fixtures.backups, fixtures.volumes, fixtures.policies, fixtures.assignments)
     if settings.state_file is not None:
         state = read_state_file(settings.state_file)  # raises StateFileError: the server must not start
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     # The OCI routes go on the app's own router: FastAPI 0.165 matches an included router's routes twice per
     # request, 10 to 20 us of a GET or PUT (docs/performance.md). The admin routes are not on the hot path.
     app.router.routes.extend(volume_backups.router.routes)
+    app.router.routes.extend(volumes.router.routes)
+    app.router.routes.extend(work_requests.router.routes)
     app.include_router(backup_policies.router)
     app.include_router(admin.router)
     app.include_router(keys.router)

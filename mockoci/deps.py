@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from .middleware import TENANCY_KEY
+from .regions import REGION_KEY
 from .store import DEFAULT_TENANCY, VolumeBackupStore
 
 
@@ -22,6 +23,13 @@ def caller(request: Request) -> tuple[VolumeBackupStore, str]:
     FastAPI dependencies: each FastAPI dependency costs ~20% of a GET's server time on top of a bare route
     (measured with bench/run.py, docs/performance.md)."""
     return request.app.state.store, str(request.scope.get(TENANCY_KEY, DEFAULT_TENANCY))
+
+
+def caller_region(request: Request) -> str | None:
+    """The region the request was sent to (its endpoint's region prefix or its Host), None through the plain
+    endpoint, which sees every region's resources (see mockoci.regions.request_region)."""
+    region = request.scope.get(REGION_KEY)
+    return region if isinstance(region, str) else None
 
 
 StoreDep = Annotated[VolumeBackupStore, Depends(_store)]

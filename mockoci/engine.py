@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
@@ -203,6 +204,7 @@ class Engine:
         self._seq = itertools.count(1)
         self._baseline: dict[str, list[Any]] = {}  # kind -> models every tenancy starts with
         self._baseline_tables: dict[str, RecordIndex[Record]] = {}
+        self._transit_time: float | None = None  # while a due transition applies: when it was due
 
     # -- test control (every kind) --------------------------------------------------------------------
 
@@ -414,9 +416,11 @@ class Engine:
         """Called after every write of a record: resources that follow others (work requests follow the
         backups they copy) override it, calling super()."""
 
-    def _get(self, partition: Partition, kind: str, record_id: str) -> Record:
+    def _get(self, partition: Partition, kind: str, record_id: str, region: str | None = None) -> Record:
+        """The record, seen through `region`'s endpoint (None: the plain endpoint, which sees every region's);
+        404 if there is none there."""
         stored = partition.table(kind).get(record_id)
-        if stored is None:
+        if stored is None or (region is not None and stored.region != region):
             raise errors.NotAuthorizedOrNotFound()
         return stored
 
@@ -472,10 +476,14 @@ class Engine:
             partition = self._partitions.get(transition.tenancy)
             if partition is None:
                 continue
-            if transition.timer is not None:
-                transition.timer(partition, transition.due)
-            else:
-                self._transit(partition, transition, start=transition.due)
+            self._transit_time = transition.due
+            try:
+                if transition.timer is not None:
+                    transition.timer(partition, transition.due)
+                else:
+                    self._transit(partition, transition, start=transition.due)
+            finally:
+                self._transit_time = None
 
     def _transit(self, partition: Partition, transition: _Transition, *, start: float) -> Record | None:
         """Apply one transition if its record is still in the state it was scheduled from."""
@@ -493,6 +501,15 @@ class Engine:
         if transition.to_state == TERMINATED and kind.forget_terminated:
             self._schedule_forget(partition, kind, transition.record_id, start)
         return stored
+
+    def _event_time(self) -> datetime:
+        """When what is being written happened: the due time of a transition being applied, else now."""
+        if self._transit_time is None:
+            return self.clock.now()
+        try:
+            return datetime.fromtimestamp(self._transit_time, UTC)
+        except (OverflowError, ValueError, OSError):
+            return self.clock.now()
 
     def _lifecycle(self, tenancy: str | None) -> Lifecycle:
         partition = self._partitions.get(tenancy) if tenancy is not None else None

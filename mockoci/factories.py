@@ -52,3 +52,8 @@ class Factory:
     def default_backup_name(created: datetime) -> str:
         """The name OCI gives a backup created without one."""
         return "volumebackup" + created.strftime("%Y%m%d%H%M%S")
+
+    @staticmethod
+    def default_volume_name(created: datetime) -> str:
+        """The name mockoci gives a volume created without one (as OCI names backups)."""
+        return "volume" + created.strftime("%Y%m%d%H%M%S")

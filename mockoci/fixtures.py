@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .models import VolumeBackup
-from .resources.backup_policies import VolumeBackupPolicy, VolumeBackupPolicyAssignment
-from .store import Volume
+from .resources.backup_policies import PREDEFINED, VolumeBackupPolicy, VolumeBackupPolicyAssignment
+from .resources.volumes import Volume, VolumeSpec, volume_from_spec
+from .resources.work_requests import StoredWorkRequest
 
-VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}
+VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}  # the short form of a volume: an AVAILABLE one
 
 
 class FixtureError(ValueError):
@@ -24,7 +26,8 @@ class FixtureError(ValueError):
 @dataclass
 class FixtureSet:
     backups: list[VolumeBackup] = field(default_factory=list)
-    volumes: dict[str, Volume] = field(default_factory=dict)
+    volumes: list[Volume] = field(default_factory=list)
+    work_requests: list[StoredWorkRequest] = field(default_factory=list)
     policies: list[VolumeBackupPolicy] = field(default_factory=list)
     assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
 
@@ -42,14 +45,19 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def parse_document(document: Any, source: str) -> FixtureSet:
+def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") -> FixtureSet:
     """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...],
-    "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}."""
+    "workRequests": [...], "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}.
+
+    A volume is either a Volume object (as GetVolume returns it) or the short form {"id", "compartmentId",
+    "sizeInGBs"}: an AVAILABLE, hydrated volume in `region`'s first availability domain, created now."""
     if isinstance(document, list):
         document = {"volumeBackups": document}
     if not isinstance(document, dict):
         raise FixtureError(f"{source}: expected a JSON array of volume backups or an object")
-    unknown = set(document) - {"volumeBackups", "volumes", "volumeBackupPolicies", "volumeBackupPolicyAssignments"}
+    unknown = set(document) - {
+        "volumeBackups", "volumes", "workRequests", "volumeBackupPolicies", "volumeBackupPolicyAssignments",
+    }
     if unknown:
         raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     result = FixtureSet()
@@ -60,6 +68,32 @@ def parse_document(document: Any, source: str) -> FixtureSet:
             first = exc.errors()[0]
             name = ".".join(str(part) for part in first["loc"])
             raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {first['msg']}") from exc
+    now = datetime.now(UTC)
+    for index, item in enumerate(_array(document, "volumes", source)):
+        if isinstance(item, dict) and set(item) <= VOLUME_KEYS:
+            if not isinstance(item.get("id"), str):
+                raise FixtureError(f"{source}: volumes[{index}].id: a volume needs a string id")
+            compartment, size = item.get("compartmentId"), item.get("sizeInGBs")
+            if not isinstance(compartment, str) or not isinstance(size, int) or isinstance(size, bool):
+                raise FixtureError(
+                    f"{source}: volumes[{index}]: needs compartmentId (string) and sizeInGBs (integer)"
+                )
+            spec = VolumeSpec(compartment_id=compartment, size_in_gbs=size)
+            result.volumes.append(volume_from_spec(item["id"], spec, region=region, created=now))
+            continue
+        try:
+            result.volumes.append(Volume.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise FixtureError(f"{source}: volumes[{index}].{name}: {first['msg']}") from exc
+    for index, item in enumerate(_array(document, "workRequests", source)):
+        try:
+            result.work_requests.append(StoredWorkRequest.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = ".".join(str(part) for part in first["loc"])
+            raise FixtureError(f"{source}: workRequests[{index}].{name}: {first['msg']}") from exc
     models: tuple[tuple[str, type[BaseModel], list[Any]], ...] = (
         ("volumeBackupPolicies", VolumeBackupPolicy, result.policies),
         ("volumeBackupPolicyAssignments", VolumeBackupPolicyAssignment, result.assignments),
@@ -72,38 +106,27 @@ def parse_document(document: Any, source: str) -> FixtureSet:
                 first = exc.errors()[0]
                 name = ".".join(str(part) for part in first["loc"])
                 raise FixtureError(f"{source}: {key}[{index}].{name}: {first['msg']}") from exc
-    for index, item in enumerate(_array(document, "volumes", source)):
-        if isinstance(item, dict) and set(item) - VOLUME_KEYS:
-            extra = ", ".join(sorted(set(item) - VOLUME_KEYS))
-            raise FixtureError(f"{source}: volumes[{index}]: unknown key(s) {extra}")
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise FixtureError(f"{source}: volumes[{index}].id: a volume needs a string id")
-        compartment, size = item.get("compartmentId"), item.get("sizeInGBs")
-        if not isinstance(compartment, str) or not isinstance(size, int) or isinstance(size, bool):
-            raise FixtureError(f"{source}: volumes[{index}]: needs compartmentId (string) and sizeInGBs (integer)")
-        result.volumes[item["id"]] = Volume(compartment_id=compartment, size_in_gbs=size)
     _check_assignments(result, source)
     return result
 
 
 def _check_assignments(fixtures: FixtureSet, source: str) -> None:
     """Each assignment names a policy (Oracle's or one given) and a volume given, one policy per volume."""
-    from .resources.backup_policies import PREDEFINED
-
     policies = set(PREDEFINED) | {policy.id for policy in fixtures.policies}
+    volumes = {volume.id for volume in fixtures.volumes}
     assets: set[str] = set()
     for index, assignment in enumerate(fixtures.assignments):
         where = f"{source}: volumeBackupPolicyAssignments[{index}]"
         if assignment.policy_id not in policies:
             raise FixtureError(f"{where}.policyId: no policy {assignment.policy_id} is defined")
-        if assignment.asset_id not in fixtures.volumes:
+        if assignment.asset_id not in volumes:
             raise FixtureError(f"{where}.assetId: no volume {assignment.asset_id} is defined")
         if assignment.asset_id in assets:
             raise FixtureError(f"{where}.assetId: the volume {assignment.asset_id} already has a policy")
         assets.add(assignment.asset_id)
 
 
-def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
+def load_fixtures(paths: Iterable[Path], *, region: str = "us-ashburn-1") -> FixtureSet:
     """Every fixture file under `paths`, merged; raises FixtureError (and loads nothing) on any problem."""
     merged = FixtureSet()
     seen: dict[str, str] = {}
@@ -112,13 +135,13 @@ def load_fixtures(paths: Iterable[Path]) -> FixtureSet:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise FixtureError(f"{path}: not readable JSON: {exc}") from exc
-        parsed = parse_document(document, str(path))
+        parsed = parse_document(document, str(path), region=region)
         for backup in parsed.backups:
             if backup.id in seen:
                 raise FixtureError(f"{path}: id {backup.id!r} is already defined in {seen[backup.id]}")
             seen[backup.id] = str(path)
         merged.backups.extend(parsed.backups)
-        merged.volumes.update(parsed.volumes)
+        merged.volumes.extend(parsed.volumes)
         merged.policies.extend(parsed.policies)
         merged.assignments.extend(parsed.assignments)
     return merged

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from .models import LIFECYCLE_STATES
+from .resources.volumes import VOLUME_STATES
 
 OCI_PREFIX = "/20160918/"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -35,9 +36,11 @@ ERRORS_EVERYWHERE = {
 BODY_ERRORS = {413: "PayloadTooLarge", 415: "UnsupportedMediaType: the body is not application/json"}
 ETAG_OPERATIONS = {
     "GetVolumeBackup", "CreateVolumeBackup", "UpdateVolumeBackup", "CopyVolumeBackup",
-    "ChangeVolumeBackupCompartment",
+    "ChangeVolumeBackupCompartment", "GetVolume", "CreateVolume", "UpdateVolume",
 }
-DESCRIPTION = """A local emulator of OCI Block Storage volume backups (Core API 20160918).
+PAGED_OPERATIONS = {"ListVolumeBackups", "ListVolumes"}
+LIST_STATES = {"ListVolumes": VOLUME_STATES}  # the lifecycle states a list filters on (default: a backup's)
+DESCRIPTION = """A local emulator of OCI Block Storage volume backups and the workflow around them (Core API 20160918).
 
 Every error is OCI's body `{"code", "message"}` with an `opc-request-id` header. OCI requests must carry an
 OCI request signature (`authorization` header) unless the server runs with `--auth off`. Paths under
@@ -69,7 +72,7 @@ def _enrich_operation(path: str, operation: dict[str, Any]) -> None:
         operation_id = operation.get("operationId")
         if operation_id in ETAG_OPERATIONS:
             headers["etag"] = ETAG
-        if operation_id == "ListVolumeBackups":
+        if operation_id in PAGED_OPERATIONS:
             headers["opc-next-page"] = NEXT_PAGE
         if operation_id == "CopyVolumeBackup":
             headers["location"] = headers["content-location"] = LOCATION
@@ -81,9 +84,10 @@ def _enrich_operation(path: str, operation: dict[str, Any]) -> None:
         "description": "An id for this request, echoed in the response.",
         "schema": {"type": "string"},
     })
+    states = LIST_STATES.get(str(operation.get("operationId")), LIFECYCLE_STATES)
     for parameter in parameters:
         if parameter["name"] == "lifecycleState" and parameter["in"] == "query":
-            parameter["schema"] = {"type": "string", "enum": list(LIFECYCLE_STATES),
+            parameter["schema"] = {"type": "string", "enum": list(states),
                                    "description": "Compared without regard to case."}
 
 

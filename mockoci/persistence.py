@@ -3,8 +3,10 @@
 The document wraps the fixture format (see fixtures.py) per tenancy:
 
     {"format": "mockoci-state", "version": 1,
-     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...],
+     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...], "workRequests": [...],
                                         "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}}}
+
+Volumes are saved whole (as GetVolume returns them); the short fixture form is read too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
 from .resources.backup_policies import VolumeBackupPolicy, VolumeBackupPolicyAssignment
+from .resources.volumes import Volume
+from .resources.work_requests import StoredWorkRequest
 from .store import TenancyState, VolumeBackupStore
 
 FORMAT = "mockoci-state"
@@ -31,7 +35,7 @@ logger = logging.getLogger("mockoci")
 
 
 class VolumeRecord(BaseModel):
-    """A volume the store knows: where its backups go and how big they are."""
+    """A volume in short (fixtures): an AVAILABLE volume with this id, compartment and size."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str
@@ -44,7 +48,8 @@ class TenancyDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
-    volumes: list[VolumeRecord] = Field(default_factory=list)
+    volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
+    workRequests: list[StoredWorkRequest] = Field(default_factory=list)
     volumeBackupPolicies: list[VolumeBackupPolicy] = Field(default_factory=list)
     volumeBackupPolicyAssignments: list[VolumeBackupPolicyAssignment] = Field(default_factory=list)
 
@@ -67,10 +72,8 @@ def state_document(store: VolumeBackupStore) -> dict[str, Any]:
     tenancies = {
         tenancy: {
             "volumeBackups": [backup.model_dump(mode="json", by_alias=True) for backup in held.backups],
-            "volumes": [
-                {"id": volume_id, "compartmentId": volume.compartment_id, "sizeInGBs": volume.size_in_gbs}
-                for volume_id, volume in held.volumes.items()
-            ],
+            "volumes": [volume.model_dump(mode="json", by_alias=True) for volume in held.volumes],
+            "workRequests": [request.model_dump(mode="json", by_alias=True) for request in held.work_requests],
             "volumeBackupPolicies": [policy.model_dump(mode="json", by_alias=True) for policy in held.policies],
             "volumeBackupPolicyAssignments": [
                 assignment.model_dump(mode="json", by_alias=True) for assignment in held.assignments
@@ -97,7 +100,10 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
         except FixtureError as exc:
             raise StateFileError(str(exc)) from exc
         unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
-        state[tenancy] = TenancyState(list(unique.values()), parsed.volumes, parsed.policies, parsed.assignments)
+        volumes = {volume.id: volume for volume in parsed.volumes}
+        requests = {request.id: request for request in parsed.work_requests}
+        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()), list(requests.values()),
+                                      parsed.policies, parsed.assignments)
     return state
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+REGION_KEY = "mockoci.region"  # the scope key of the region a request was sent to, when it names one
+
 
 @dataclass(frozen=True, slots=True)
 class Region:

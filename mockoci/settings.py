@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 AuthMode = Literal["off", "presence", "verify"]
 LifecycleMode = Literal["immediate", "delay", "manual"]
 RequestLog = Literal["off", "stdout", "stderr"]
+UnknownVolumes = Literal["reject", "accept"]
 
 
 class Settings(BaseSettings):
@@ -46,7 +47,14 @@ class Settings(BaseSettings):
     )
     default_compartment_id: str | None = Field(
         None,
-        description="Compartment of backups of volumes the server does not know; default: the caller's tenancy.",
+        description="Compartment of backups of volumes the server does not know (with unknown_volumes=accept); "
+        "default: the caller's tenancy.",
+    )
+    unknown_volumes: UnknownVolumes = Field(
+        "reject",
+        description="reject: a backup of a volume the server does not know is 404 NotAuthorizedOrNotFound, as on "
+        "OCI; accept: it is made anyway (in default_compartment_id, of a generated size), for suites that do "
+        "not model volumes.",
     )
     max_body_bytes: int = Field(
         1_048_576, ge=1, description="Largest request body accepted; a larger one gets 413 PayloadTooLarge."

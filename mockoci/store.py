@@ -12,21 +12,24 @@ from .clock import Clock
 from .engine import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, Record, request_fingerprint
 from .factories import Factory
 from .models import VolumeBackup
+from .resources import BACKUPS, VOLUMES, WORK_REQUESTS
 from .resources.backup_policies import POLICIES, BackupPolicies, VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .resources.volume_backups import (
-    BACKUPS,
     GONE_STATES,
     TRANSIENT_NEW_STATES,
     ListQuery,
     Page,
     StoredBackup,
-    Volume,
+    UnknownVolumes,
     VolumeBackups,
 )
+from .resources.volumes import Volume, Volumes, VolumeSpec
+from .resources.work_requests import StoredWorkRequest
 
 __all__ = [
     "DEFAULT_TENANCY", "GONE_STATES", "TRANSIENT_NEW_STATES", "Lifecycle", "LifecycleModeName", "ListQuery", "Page",
-    "Record", "Store", "StoredBackup", "TenancyState", "Volume", "VolumeBackupStore", "request_fingerprint",
+    "Record", "Store", "StoredBackup", "TenancyState", "Volume", "VolumeBackupStore", "VolumeSpec",
+    "request_fingerprint",
 ]
 
 
@@ -35,13 +38,17 @@ class TenancyState:
     """What a tenancy holds, as export_state gives it and import_state takes it."""
 
     backups: list[VolumeBackup] = field(default_factory=list)
-    volumes: dict[str, Volume] = field(default_factory=dict)
+    volumes: list[Volume] = field(default_factory=list)
+    work_requests: list[StoredWorkRequest] = field(default_factory=list)
     policies: list[VolumeBackupPolicy] = field(default_factory=list)
     assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
 
 
-class Store(BackupPolicies, VolumeBackups):
-    """Every resource, partitioned by tenancy (see Engine)."""
+class Store(BackupPolicies, Volumes, VolumeBackups):
+    """Every resource, partitioned by tenancy (see Engine).
+
+    `unknown_volumes` defaults to `accept` here, for unit use; the server's setting defaults to `reject`, as
+    OCI (a backup of a volume the server does not know is 404)."""
 
     def __init__(
         self,
@@ -51,6 +58,7 @@ class Store(BackupPolicies, VolumeBackups):
         terminated_retention: float = 300.0,
         retry_token_ttl: float = 86400.0,
         default_compartment_id: str | None = None,
+        unknown_volumes: UnknownVolumes = "accept",
         max_retry_tokens: int = 10_000,
         max_terminated_backups: int = 1_000,
         max_tenancies: int = 1_000,
@@ -65,44 +73,40 @@ class Store(BackupPolicies, VolumeBackups):
             lifecycle_mode=lifecycle_mode,
         )
         self.default_compartment_id = default_compartment_id
-        self._baseline_volumes = {}
+        self.unknown_volumes = unknown_volumes
 
     @property
     def max_terminated_backups(self) -> int:
         return self.max_terminated
 
     def set_baseline(
-        self, backups: Iterable[VolumeBackup], volumes: dict[str, Volume] | None = None,
+        self, backups: Iterable[VolumeBackup], volumes: Iterable[Volume] = (),
         policies: Iterable[VolumeBackupPolicy] = (), assignments: Iterable[VolumeBackupPolicyAssignment] = (),
     ) -> None:
         """What every tenancy starts with (the fixtures), applied now and after every reset."""
-        self._baseline_volumes = dict(volumes or {})
         self._baseline_assignments = list(assignments)
-        self.set_baseline_records({BACKUPS: backups, POLICIES: policies})
+        self.set_baseline_records({BACKUPS: backups, VOLUMES: volumes, POLICIES: policies})
 
     def export_state(self) -> dict[str, TenancyState]:
-        """Every tenancy's backups, volumes, backup policies and assignments as they are now (retry tokens are
-        not part of it)."""
+        """Every tenancy's backups, volumes, work requests, backup policies and assignments as they are now (retry
+        tokens are not part of it)."""
         records = self.export_records()
         assignments = self.export_assignments()
-        with self._lock:
-            volumes = {tenancy: dict(self._volumes(p)) for tenancy, p in self._partitions.items()}
         return {
-            tenancy: TenancyState(held.get(BACKUPS, []), volumes.get(tenancy, {}), held.get(POLICIES, []),
-                                  assignments.get(tenancy, []))
+            tenancy: TenancyState(held.get(BACKUPS, []), held.get(VOLUMES, []), held.get(WORK_REQUESTS, []),
+                                  held.get(POLICIES, []), assignments.get(tenancy, []))
             for tenancy, held in records.items()
         }
 
     def import_state(self, state: dict[str, TenancyState]) -> None:
         """Replace all state with `state`; other tenancies start from the fixtures, as after a reset.
 
-        Transient states progress as if just requested, TERMINATED backups are kept for the retention time."""
-        self.import_records(
-            {tenancy: {BACKUPS: held.backups, POLICIES: held.policies} for tenancy, held in state.items()}
-        )
-        with self._lock:
-            for tenancy, held in state.items():
-                self._partitions[tenancy].extras["known_volumes"] = dict(held.volumes)
+        Transient states progress as if just requested, TERMINATED records are kept for the retention time."""
+        self.import_records({
+            tenancy: {VOLUMES: held.volumes, BACKUPS: held.backups, WORK_REQUESTS: held.work_requests,
+                      POLICIES: held.policies}
+            for tenancy, held in state.items()
+        })
         self.import_assignments({tenancy: held.assignments for tenancy, held in state.items()})
 
 

@@ -105,6 +105,35 @@ class MockOCI:
         )
         return result
 
+    def create_volume(self, **fields: Any) -> dict[str, Any]:
+        """Stores a volume now, AVAILABLE and hydrated, and returns it (GetVolume's JSON); backups can then be
+        made of it. `fields` (camelCase, all optional): id, compartmentId (default: the tenancy), sizeInGBs
+        (default 50), displayName, availabilityDomain, definedTags, freeformTags, lifecycleState."""
+        result: dict[str, Any] = self.admin.request("POST", "/volumes", params=self._tenancy(), body=fields)
+        return result
+
+    def force_volume_state(self, volume_id: str, state: str, *, is_hydrated: bool | None = None) -> dict[str, Any]:
+        """Puts a volume in any lifecycle state now (and sets isHydrated, if given); returns it."""
+        body: dict[str, Any] = {"lifecycleState": state}
+        if is_hydrated is not None:
+            body["isHydrated"] = is_hydrated
+        result: dict[str, Any] = self.admin.request(
+            "POST", f"/volumes/{urllib.parse.quote(volume_id, safe='')}/state", params=self._tenancy(), body=body,
+        )
+        return result
+
+    def force_work_request(
+        self, work_request_id: str, status: str, *, code: str | None = None, message: str | None = None
+    ) -> dict[str, Any]:
+        """Puts a work request in any status now (FAILED with this error code and message makes the copy it
+        follows FAULTY); returns it."""
+        body = {"status": status, "code": code, "message": message}
+        result: dict[str, Any] = self.admin.request(
+            "POST", f"/workRequests/{urllib.parse.quote(work_request_id, safe='')}/state", params=self._tenancy(),
+            body={name: value for name, value in body.items() if value is not None},
+        )
+        return result
+
     def generate(self, count: int, *, seed: int | None = None, **fields: Any) -> list[dict[str, Any]]:
         """Generates `count` plausible backups (same seed, same backups); `fields`: compartmentId, volumeId,
         lifecycleState."""

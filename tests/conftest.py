@@ -52,11 +52,13 @@ def oci_config(rsa_key: rsa.RSAPrivateKey) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def start_server() -> Iterator[Callable[..., MockOCIServer]]:
-    """Starts servers with the given settings; all are stopped at the end of the session."""
+    """Starts servers with the given settings; all are stopped at the end of the session. Backups of volumes the
+    server does not know are accepted (`unknown_volumes="accept"`) unless a test asks otherwise: most tests are
+    about backups, not volumes."""
     servers: list[MockOCIServer] = []
 
     def start(**settings: Any) -> MockOCIServer:
-        server = MockOCIServer(Settings(**{"port": 0, **settings})).start()
+        server = MockOCIServer(Settings(**{"port": 0, "unknown_volumes": "accept", **settings})).start()
         servers.append(server)
         return server
 

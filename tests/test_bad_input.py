@@ -258,7 +258,7 @@ def test_if_match_of_the_wrong_shape_never_matches(raw: Raw, backup: dict[str, A
     ("POST", f"{BASE}/x", 405, "MethodNotAllowed"),
     ("DELETE", BASE, 405, "MethodNotAllowed"),
     ("PATCH", BASE, 405, "MethodNotAllowed"),
-    ("GET", "/20160918/volumes", 404, "NotFound"),
+    ("GET", "/20160918/instances", 404, "NotFound"),
     ("GET", "/20160918", 404, "NotFound"),
     ("GET", "/nothing/here", 404, "NotFound"),
     ("POST", f"{BASE}/x/actions/explode", 404, "NotFound"),

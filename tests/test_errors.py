@@ -72,7 +72,7 @@ def test_bad_action_bodies(raw: Any, create_backup: Any, method: str, suffix: st
 
 
 def test_unknown_path_is_not_found(raw: Any) -> None:
-    assert_oci_error(raw("GET", "/20160918/volumes"), 404, "NotFound")
+    assert_oci_error(raw("GET", "/20160918/instances"), 404, "NotFound")
     assert_oci_error(raw("GET", "/nothing/here", signed=False), 404, "NotFound")
     assert_oci_error(raw("POST", f"{BACKUPS}/x/actions/explode", body=b"{}"), 404, "NotFound")
 

@@ -79,7 +79,7 @@ def test_mockoci_serve_with_fixtures_folder(oci_config: dict[str, Any]) -> None:
 def test_python_dash_m_and_environment_settings(oci_config: dict[str, Any]) -> None:
     port = free_port()
     env = {"MOCKOCI_PORT": str(port), "MOCKOCI_AUTH": "off", "MOCKOCI_REGION": "eu-frankfurt-1",
-           "MOCKOCI_LIFECYCLE_DELAY": "0"}
+           "MOCKOCI_LIFECYCLE_DELAY": "0", "MOCKOCI_UNKNOWN_VOLUMES": "accept"}
     import requests
 
     with serve(env=env, module=True) as url:
@@ -91,7 +91,7 @@ def test_python_dash_m_and_environment_settings(oci_config: dict[str, Any]) -> N
 def test_seed_makes_generated_values_reproducible(oci_config: dict[str, Any]) -> None:
     runs = []
     for _ in range(2):
-        with serve("--seed", "42", "--lifecycle-delay", "0") as url:
+        with serve("--seed", "42", "--lifecycle-delay", "0", "--unknown-volumes", "accept") as url:
             client = make_client(oci_config, url)
             details = oci.core.models.CreateVolumeBackupDetails(volume_id="v")
             runs.append([(b.id, b.size_in_gbs, b.unique_size_in_gbs)

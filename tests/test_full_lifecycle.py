@@ -18,13 +18,17 @@ def test_full_lifecycle_against_mockoci_serve(oci_config: dict[str, Any]) -> Non
     with serve() as url:
         # no client-side change but the endpoint (circuit breaker left at the SDK's default)
         client = oci.core.BlockstorageClient(oci_config, service_endpoint=url)
+        volume = client.create_volume(models.CreateVolumeDetails(
+            compartment_id=COMPARTMENT, availability_domain="Uocm:US-ASHBURN-AD-1", size_in_gbs=50,
+        )).data
+        oci.wait_until(client, client.get_volume(volume.id), "lifecycle_state", "AVAILABLE", **WAIT)
         created = client.create_volume_backup(
-            models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.v", display_name="b0")
+            models.CreateVolumeBackupDetails(volume_id=volume.id, display_name="b0")
         ).data
         assert created.lifecycle_state in ("REQUEST_RECEIVED", "CREATING")
         available = oci.wait_until(client, client.get_volume_backup(created.id), "lifecycle_state", "AVAILABLE", **WAIT)
         for i in range(1, 12):
-            client.create_volume_backup(models.CreateVolumeBackupDetails(volume_id="v", display_name=f"b{i}"))
+            client.create_volume_backup(models.CreateVolumeBackupDetails(volume_id=volume.id, display_name=f"b{i}"))
         listed = oci.pagination.list_call_get_all_results(
             client.list_volume_backups, COMPARTMENT, limit=5, sort_by="DISPLAYNAME"
         ).data

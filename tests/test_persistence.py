@@ -164,16 +164,25 @@ class Serve:
             raise AssertionError(f"mockoci serve exited with {self.process.wait()}")
 
     def create(self, name: str) -> str:
-        details = {"volumeId": "ocid1.volume.oc1..v", "displayName": name}
+        """A backup called `name` of a new volume (both must survive restarts)."""
+        volume = requests.post(self.url + "/20160918/volumes", json={
+            "compartmentId": DEFAULT_TENANCY, "availabilityDomain": "AD-1", "displayName": name,
+        }, timeout=10)
+        assert volume.status_code == 200, volume.text
+        details = {"volumeId": volume.json()["id"], "displayName": name}
         response = requests.post(self.url + BASE, json=details, timeout=10)
         assert response.status_code == 200, response.text
         backup_id: str = response.json()["id"]
         return backup_id
 
     def names(self) -> list[str]:
+        """The names of the backups, after checking that the volumes have the same names."""
         query = {"compartmentId": DEFAULT_TENANCY, "sortBy": "DISPLAYNAME"}
         response = requests.get(self.url + BASE, params=query, timeout=10)
-        return [backup["displayName"] for backup in response.json()]
+        names = [backup["displayName"] for backup in response.json()]
+        volumes = requests.get(self.url + "/20160918/volumes", params=query, timeout=10).json()
+        assert [volume["displayName"] for volume in volumes] == names
+        return names
 
     def stop(self, sig: signal.Signals) -> int:
         self.process.send_signal(sig)
@@ -241,11 +250,15 @@ def test_an_in_process_server_saves_at_stop(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     settings = Settings(port=0, auth="off", lifecycle_delay=0, state_file=path, state_interval=3600)
     with MockOCIServer(settings) as server:
-        answer = requests.post(server.url + BASE, json={"volumeId": "ocid1.volume.oc1..v"}, timeout=10)
+        volume = requests.post(server.url + "/20160918/volumes", timeout=10,
+                               json={"compartmentId": DEFAULT_TENANCY, "availabilityDomain": "AD-1"}).json()
+        answer = requests.post(server.url + BASE, json={"volumeId": volume["id"]}, timeout=10)
         created = answer.json()
         assert not path.exists()  # no save yet: the interval is an hour
     loaded = read_state_file(path)
     assert loaded is not None
     assert [backup.id for backup in loaded[DEFAULT_TENANCY].backups] == [created["id"]]
+    assert [saved.id for saved in loaded[DEFAULT_TENANCY].volumes] == [volume["id"]]
     with MockOCIServer(settings) as again:
         assert requests.get(f"{again.url}{BASE}/{created['id']}", timeout=10).json() == created
+        assert requests.get(f"{again.url}/20160918/volumes/{volume['id']}", timeout=10).json() == volume

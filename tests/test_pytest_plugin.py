@@ -173,7 +173,7 @@ def test_settings_and_lifecycle_are_configurable(pytester: pytest.Pytester) -> N
 
         @pytest.fixture(scope="session")
         def mockoci_settings():
-            return {"seed": 3, "region": "eu-frankfurt-1"}
+            return {"seed": 3, "region": "eu-frankfurt-1", "unknown_volumes": "accept"}
         """
     )
     pytester.makeini("[pytest]\nmockoci_lifecycle = manual\n")

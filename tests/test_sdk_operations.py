@@ -213,7 +213,7 @@ def test_copy_makes_a_new_backup_in_the_destination_region(client: Any, create_b
     assert copy.kms_key_id == "ocid1.key.oc1.phx.k"
     assert copy.type == "FULL" and copy.size_in_gbs == source.size_in_gbs
     assert response.headers["location"].endswith(f"/20160918/volumeBackups/{copy.id}")
-    assert "opc-work-request-id" not in response.headers  # so *_and_wait_for_work_request returns at once
+    assert response.headers["opc-work-request-id"].startswith("ocid1.coreservicesworkrequest.oc1.iad.")
     assert client.get_volume_backup(source.id).data.source_volume_backup_id is None
     named = client.copy_volume_backup(
         source.id, models.CopyVolumeBackupDetails(destination_region="eu-frankfurt-1", display_name="dr")
@@ -271,11 +271,11 @@ def test_create_with_sdk_retry_strategy_sends_a_token_and_works(server: MockOCIS
 
 
 def test_known_volume_gives_compartment_and_size(client: Any, server: MockOCIServer) -> None:
-    from mockoci.store import Volume
+    from mockoci.store import VolumeSpec
 
     server.store.register_volume(
         tenancy=TENANCY, volume_id="ocid1.volume.oc1.iad.known",
-        volume=Volume(compartment_id="ocid1.compartment.oc1..vols", size_in_gbs=321),
+        volume=VolumeSpec(compartment_id="ocid1.compartment.oc1..vols", size_in_gbs=321),
     )
     backup = client.create_volume_backup(models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.known")).data
     assert backup.compartment_id == "ocid1.compartment.oc1..vols"

@@ -76,6 +76,6 @@ def test_stats_endpoint_reports_the_counts(server: MockOCIServer) -> None:
         create(store, f"s{i}", token=f"stats{i}")
     answer = requests.get(server.url + "/_mockoci/stats", timeout=10)
     assert answer.status_code == 200
-    expected = {"tenancies": 1, "backups": 3, "terminated": 0, "retry_tokens": 3, "transitions": 0,
-                "backup_policies": 0, "policy_assignments": 0, "scheduled_backups_made": 0}
+    expected = {"tenancies": 1, "backups": 3, "volumes": 0, "work_requests": 0, "terminated": 0, "retry_tokens": 3,
+                "transitions": 0, "backup_policies": 0, "policy_assignments": 0, "scheduled_backups_made": 0}
     assert answer.json() == expected

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, ConfigDict, Field
 
 from .. import errors
-from ..engine import Engine, Kind, Partition, Record, check_if_match, request_fingerprint
+from ..engine import Engine, Kind, Partition, Record, check_if_match, region_of_ocid, request_fingerprint
 from ..models import (
     BackupType,
     DefinedTags,
@@ -41,8 +41,10 @@ from ..models import (
 from ..regions import REGIONS
 from ..regions import region as known_region
 from ..schedule import DAY, PERIODS, Timing, next_due, problem
+from . import VOLUMES
+from .volume_backups import GONE_STATES, VolumeBackups, _merged_defined, _retention_expiry
 from .volume_backups import KIND as BACKUP_KIND
-from .volume_backups import VolumeBackups, _retention_expiry
+from .volumes import Volume
 
 Period = Literal["ONE_HOUR", "ONE_DAY", "ONE_WEEK", "ONE_MONTH", "ONE_YEAR"]
 OffsetType = Literal["STRUCTURED", "NUMERIC_SECONDS"]
@@ -325,7 +327,7 @@ class BackupPolicies(VolumeBackups):
     ) -> Record:
         with self._lock:
             partition = self._advance(tenancy)
-            if details.asset_id not in self._volumes(partition):
+            if self._live_volume(partition, details.asset_id) is None:
                 raise errors.NotAuthorizedOrNotFound(
                     f"Available volume matching id {details.asset_id} not found, or not authorized for the "
                     "current user."
@@ -471,24 +473,25 @@ class BackupPolicies(VolumeBackups):
         self, partition: Partition, assignment: VolumeBackupPolicyAssignment, policy: VolumeBackupPolicy,
         schedule: VolumeBackupSchedule, due: datetime,
     ) -> None:
-        volume = self._volumes(partition).get(assignment.asset_id)
-        if volume is None:
-            return  # the volume is gone: nothing to back up
+        volume = self._live_volume(partition, assignment.asset_id)
+        if volume is None or volume.lifecycle_state != "AVAILABLE":
+            return  # nothing to back up now (a volume being restored is backed up at its next run)
         self.scheduled_backups_made += 1 + bool(policy.destination_region)
         expires = due + timedelta(seconds=schedule.retention_seconds)
         if self._gone_by_now(partition, due.timestamp(), expires.timestamp()):
             return  # it came and went before anyone could look: storing it would change nothing
-        size = volume.size_in_gbs
+        size = volume.size_in_gbs or -(-volume.size_in_mbs // 1024)
         unique = self.factory.unique_size_in_gbs(size)
         backup = VolumeBackup(
-            id=self.factory.ocid("volumebackup", self.region),
+            id=self.factory.ocid("volumebackup", region_of_ocid(volume.id) or self.region),
             compartment_id=volume.compartment_id,
             display_name=f"Auto-backup for {due:%Y-%m-%d %H:%M:%S} UTC via policy: {policy.display_name}",
             expiration_time=expires,
             lifecycle_state="REQUEST_RECEIVED",
             type=schedule.backup_type,
             volume_id=assignment.asset_id,
-            defined_tags={}, freeform_tags={}, system_tags={},
+            defined_tags=_merged_defined(volume.defined_tags, None), freeform_tags=dict(volume.freeform_tags or {}),
+            system_tags={},
             size_in_gbs=size, size_in_mbs=size * 1024, unique_size_in_gbs=unique, unique_size_in_mbs=unique * 1024,
             source_type="SCHEDULED",
             time_created=due,
@@ -550,6 +553,23 @@ class BackupPolicies(VolumeBackups):
         self._schedule_timer(partition, at, backup_id, expire)
 
     # -- lookups (lock held) --------------------------------------------------------------------------
+
+    def _live_volume(self, partition: Partition, volume_id: str) -> Volume | None:
+        found = partition.table(VOLUMES).get(volume_id)
+        if found is None or found.model.lifecycle_state in GONE_STATES:
+            return None
+        volume: Volume = found.model
+        return volume
+
+    def _changed(self, partition: Partition, kind: Kind, old: Record | None, new: Record) -> None:
+        """A volume deleted loses its assignment, as on OCI (its scheduled backups stay until they expire)."""
+        super()._changed(partition, kind, old, new)
+        if kind.name == VOLUMES and new.model.lifecycle_state in GONE_STATES:
+            assignments = self._assignments(partition)
+            assignment_id = assignments.by_asset.pop(new.model.id, None)
+            if assignment_id is not None:
+                assignments.by_id.pop(assignment_id, None)
+                assignments.cursors.pop(assignment_id, None)
 
     def _policy(self, partition: Partition, policy_id: str) -> Record:
         predefined = _PREDEFINED_RECORDS.get(policy_id)

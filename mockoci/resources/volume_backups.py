@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from .. import errors
 from ..engine import Engine, Kind, Partition, Record, Step, check_if_match, request_fingerprint
@@ -21,10 +21,13 @@ from ..models import (
     UpdateVolumeBackupDetails,
     VolumeBackup,
 )
+from . import BACKUPS, VOLUMES
+from .volumes import Volume
+from .work_requests import WorkRequestResource, WorkRequests
 
 TRANSIENT_NEW_STATES = frozenset({"REQUEST_RECEIVED", "CREATING"})
 GONE_STATES = frozenset({"TERMINATING", "TERMINATED"})
-BACKUPS = "backups"
+UnknownVolumes = Literal["reject", "accept"]
 
 
 class StoredBackup(Record):
@@ -170,28 +173,30 @@ class Page:
     next_cursor: tuple[str, str] | None
 
 
-@dataclass(slots=True)
-class Volume:
-    """What the store knows of a volume: where its backups go and how big they are."""
-
-    compartment_id: str
-    size_in_gbs: int
-
-
-class VolumeBackups(Engine):
-    """The VolumeBackup operations."""
+class VolumeBackups(WorkRequests):
+    """The VolumeBackup operations (a copy is followed by a work request)."""
 
     default_compartment_id: str | None = None
-    _baseline_volumes: dict[str, Volume]
+    unknown_volumes: UnknownVolumes = "reject"
 
-    def _new_partition(self, partition: Partition) -> None:
-        super()._new_partition(partition)
-        partition.extras["known_volumes"] = dict(getattr(self, "_baseline_volumes", {}))
-
-    @staticmethod
-    def _volumes(partition: Partition) -> dict[str, Volume]:
-        volumes: dict[str, Volume] = partition.extras["known_volumes"]
-        return volumes
+    def _volume_to_back_up(self, partition: Partition, volume_id: str) -> Volume | None:
+        """The volume a new backup is of; None for a volume the server does not know when unknown_volumes is
+        `accept`. Raises OCI's error for one that is unknown (by default), deleted or not ready."""
+        found = partition.table(VOLUMES).get(volume_id)
+        if found is None or found.model.lifecycle_state in GONE_STATES:
+            if found is None and self.unknown_volumes == "accept":
+                return None
+            raise errors.NotAuthorizedOrNotFound(
+                f"Available volume matching id {volume_id} not found, or not authorized for the current user."
+            )
+        volume: Volume = found.model
+        if volume.lifecycle_state in ("PROVISIONING", "RESTORING"):
+            raise errors.IncorrectState(
+                f"The volume {volume_id} is {volume.lifecycle_state}; it can be backed up once it is AVAILABLE."
+            )
+        if volume.lifecycle_state != "AVAILABLE":
+            raise errors.Conflict(f"The volume {volume_id} is {volume.lifecycle_state} and cannot be backed up.")
+        return volume
 
     def create_volume_backup(
         self, *, tenancy: str, details: CreateVolumeBackupDetails, retry_token: str | None = None
@@ -203,21 +208,28 @@ class VolumeBackups(Engine):
             if replay is not None:
                 return _stored(replay)
             now = self.clock.now()
-            volume = self._volumes(partition).get(details.volume_id)
-            size = volume.size_in_gbs if volume else self.factory.volume_size_in_gbs()
+            volume = self._volume_to_back_up(partition, details.volume_id)
+            if volume is not None:
+                compartment_id = volume.compartment_id
+                size = volume.size_in_gbs or -(-volume.size_in_mbs // 1024)
+                defined_tags = _merged_defined(volume.defined_tags, details.defined_tags)
+                freeform_tags = {**(volume.freeform_tags or {}), **(details.freeform_tags or {})}
+            else:  # unknown_volumes=accept: a volume the server does not know
+                compartment_id = self.default_compartment_id or tenancy
+                size = self.factory.volume_size_in_gbs()
+                defined_tags = details.defined_tags if details.defined_tags is not None else {}
+                freeform_tags = details.freeform_tags if details.freeform_tags is not None else {}
             unique = self.factory.unique_size_in_gbs(size)
             backup = VolumeBackup(
                 id=self.factory.ocid("volumebackup", self.region),
-                compartment_id=(
-                    volume.compartment_id if volume else self.default_compartment_id or tenancy
-                ),
+                compartment_id=compartment_id,
                 display_name=details.display_name or self.factory.default_backup_name(now),
                 lifecycle_state="REQUEST_RECEIVED",
                 type=details.type or "INCREMENTAL",
                 volume_id=details.volume_id,
                 kms_key_id=details.kms_key_id,
-                defined_tags=details.defined_tags if details.defined_tags is not None else {},
-                freeform_tags=details.freeform_tags if details.freeform_tags is not None else {},
+                defined_tags=defined_tags,
+                freeform_tags=freeform_tags,
                 system_tags={},
                 size_in_gbs=size,
                 size_in_mbs=size * 1024,
@@ -304,7 +316,8 @@ class VolumeBackups(Engine):
         fingerprint = request_fingerprint("copy", backup_id, details.model_dump(exclude_unset=True))
         with self._lock:
             partition = self._advance(tenancy)
-            source = _stored(self._get(partition, BACKUPS, backup_id)).backup
+            source_record = self._get(partition, BACKUPS, backup_id)
+            source = _stored(source_record).backup
             replay = self._replay(partition, retry_token, fingerprint)
             if replay is not None:
                 return _stored(replay)
@@ -323,6 +336,17 @@ class VolumeBackups(Engine):
                 }
             )
             self._put(partition, KIND, copy)
+            self._start_work_request(
+                partition, operation_type="CopyVolumeBackup", compartment_id=copy.compartment_id,
+                region=source_record.region or self.region, follows=copy.id,
+                accepted=f"Copy of volume backup {source.id} to {details.destination_region} accepted.",
+                resources=[
+                    WorkRequestResource(action_type="IN_PROGRESS", entity_type="volumeBackup", identifier=copy.id,
+                                        entity_uri=f"/20160918/volumeBackups/{copy.id}"),
+                    WorkRequestResource(action_type="RELATED", entity_type="volumeBackup", identifier=source.id,
+                                        entity_uri=f"/20160918/volumeBackups/{source.id}"),
+                ],
+            )
             self._enter(partition, KIND, copy)
             self._remember(partition, retry_token, fingerprint, BACKUPS, copy.id)
             self._advance(tenancy)
@@ -346,12 +370,6 @@ class VolumeBackups(Engine):
         """Store backups as given; transient states progress as if the backups had just been requested."""
         return [_stored(stored) for stored in self.seed_records(tenancy=tenancy, kind=BACKUPS, models=backups)]
 
-    def register_volume(self, *, tenancy: str, volume_id: str, volume: Volume) -> None:
-        with self._lock:
-            partition = self._advance(tenancy)
-            partition.holds_client_data = True
-            self._volumes(partition)[volume_id] = volume
-
     def force_state(self, *, tenancy: str, backup_id: str, state: str) -> StoredBackup:
         """Put a backup in any lifecycle state now, as if it had just entered it: pending transitions of its
         old state no longer apply, and a transient state (REQUEST_RECEIVED, CREATING, TERMINATING) moves on as
@@ -368,6 +386,15 @@ class VolumeBackups(Engine):
 
 def _stored(record: Record) -> StoredBackup:
     return cast(StoredBackup, record)  # the kind's records are StoredBackups
+
+
+def _merged_defined(volume: dict[str, dict[str, Any]] | None,
+                    request: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    """The volume's defined tags with the request's on top (key by key within a namespace)."""
+    merged = {namespace: dict(tags) for namespace, tags in (volume or {}).items()}
+    for namespace, tags in (request or {}).items():
+        merged[namespace] = {**merged.get(namespace, {}), **tags}
+    return merged
 
 
 def _require_mutable(backup: VolumeBackup, verb: str) -> None:

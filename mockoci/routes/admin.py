@@ -16,8 +16,18 @@ from ..fakes import fake_backups
 from ..faults import Fault, FaultRules, FaultSpec
 from ..fixtures import FixtureError, parse_document
 from ..journal import Journal
-from ..models import JSONInteger, LifecycleState, VolumeBackup, format_datetime
+from ..models import DefinedTags, FreeformTags, JSONInteger, LifecycleState, VolumeBackup, format_datetime
 from ..persistence import StateDocument, StateFileError, VolumeRecord, parse_state, state_document
+from ..resources import VOLUMES
+from ..resources.volumes import (
+    DEFAULT_VPUS_PER_GB,
+    MAX_SIZE_IN_GBS,
+    MIN_SIZE_IN_GBS,
+    Volume,
+    VolumeLifecycleState,
+    default_availability_domain,
+)
+from ..resources.work_requests import StoredWorkRequest, WorkRequest, WorkRequestStatus
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 router = APIRouter(prefix="/_mockoci", tags=["mockoci admin"])
@@ -60,6 +70,32 @@ class GenerateRequest(AdminModel):
 
 class ForcedState(AdminModel):
     lifecycle_state: LifecycleState
+
+
+class VolumeSeed(AdminModel):
+    """A volume to store at once (AVAILABLE and hydrated unless told otherwise), for backups to be made of."""
+
+    id: str | None = Field(None, min_length=1, max_length=255, description="Default: a new OCID.")
+    compartment_id: str | None = Field(None, description="Default: the tenancy (its root compartment).")
+    size_in_gbs: JSONInteger = Field(50, alias="sizeInGBs", ge=MIN_SIZE_IN_GBS, le=MAX_SIZE_IN_GBS)
+    display_name: str | None = Field(None, min_length=1, max_length=255)
+    availability_domain: str | None = Field(None, description="Default: the region's first (Uocm:<REGION>-AD-1).")
+    defined_tags: DefinedTags | None = None
+    freeform_tags: FreeformTags | None = None
+    lifecycle_state: VolumeLifecycleState = "AVAILABLE"
+
+
+class ForcedWorkRequestState(AdminModel):
+    status: WorkRequestStatus
+    code: str | None = Field(None, min_length=1, max_length=255, pattern=r"^[A-Za-z][A-Za-z0-9]*$",
+                             description="The error's code, for FAILED (default InternalError).")
+    message: str | None = Field(None, min_length=1, max_length=1024,
+                                description="The error's message, for FAILED.")
+
+
+class ForcedVolumeState(AdminModel):
+    lifecycle_state: VolumeLifecycleState
+    is_hydrated: bool | None = Field(None, description="Also set isHydrated (default: unchanged).")
 
 
 class LifecycleSettings(AdminModel):
@@ -112,12 +148,13 @@ class JournalEntryView(AdminModel):
 
 
 class SeedDocument(BaseModel):
-    """What POST /_mockoci/backups seeds: the fixture format without policies and assignments (those are made
-    through the OCI API)."""
+    """What POST /_mockoci/backups seeds: the fixture format but policies and assignments (those are made through
+    the OCI API, or loaded from fixture files and state documents)."""
 
     model_config = ConfigDict(extra="forbid")
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
-    volumes: list[VolumeRecord] = Field(default_factory=list)
+    volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
+    workRequests: list[StoredWorkRequest] = Field(default_factory=list)
 
 
 # The fixture format, documented as its models say; the route parses it itself (parse_document), so that its
@@ -172,15 +209,62 @@ async def seed_backups(
 ) -> Response:
     """Stores backups exactly as given (replacing any with the same id); transient states then progress."""
     try:
-        fixtures = parse_document(document, "request body")
+        fixtures = parse_document(document, "request body", region=store.region)
     except FixtureError as exc:
         raise errors.InvalidParameter(str(exc)) from exc
     if fixtures.policies or fixtures.assignments:
         raise errors.InvalidParameter("request body: backup policies and assignments are made through the OCI API "
                                       "(or loaded from fixture files and state documents), not seeded here.")
-    for volume_id, volume in fixtures.volumes.items():
-        store.register_volume(tenancy=tenancy, volume_id=volume_id, volume=volume)
+    store.seed_records(tenancy=tenancy, kind=VOLUMES, models=fixtures.volumes)
     return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups), status=201)
+
+
+@router.post("/volumes", status_code=201, response_model=Volume, responses={201: {"description": "The volume."}})
+async def seed_volume(store: StoreDep, spec: VolumeSeed, tenancy: TenancyQuery = DEFAULT_TENANCY) -> Response:
+    """Stores a volume now (AVAILABLE and hydrated by default), so that backups can be made of it."""
+    now = store.clock.now()
+    volume = Volume(
+        id=spec.id or store.factory.ocid("volume", store.region),
+        compartment_id=spec.compartment_id or tenancy,
+        display_name=spec.display_name or store.factory.default_volume_name(now),
+        availability_domain=spec.availability_domain or default_availability_domain(store.region),
+        lifecycle_state=spec.lifecycle_state, size_in_gbs=spec.size_in_gbs, size_in_mbs=spec.size_in_gbs * 1024,
+        time_created=now, is_hydrated=True, vpus_per_gb=DEFAULT_VPUS_PER_GB, is_auto_tune_enabled=False,
+        defined_tags=spec.defined_tags or {}, freeform_tags=spec.freeform_tags or {}, system_tags={},
+    )
+    [stored] = store.seed_records(tenancy=tenancy, kind=VOLUMES, models=[volume])
+    return Response(stored.json(), status_code=201, media_type=JSON, headers={"etag": stored.etag})
+
+
+@router.post("/volumes/{volumeId}/state", response_model=Volume)
+async def force_volume_state(
+    store: StoreDep,
+    state: ForcedVolumeState,
+    volume_id: Annotated[str, Path(alias="volumeId")],
+    tenancy: TenancyQuery = DEFAULT_TENANCY,
+) -> Response:
+    """Puts a volume in any lifecycle state now (new etag); pending transitions of its old state lapse."""
+    changes = {} if state.is_hydrated is None else {"is_hydrated": state.is_hydrated}
+    stored = store.force_record_state(
+        tenancy=tenancy, kind=VOLUMES, record_id=volume_id, state=state.lifecycle_state, changes=changes
+    )
+    return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag})
+
+
+@router.post("/workRequests/{workRequestId}/state", response_model=WorkRequest)
+async def force_work_request_state(
+    store: StoreDep,
+    state: ForcedWorkRequestState,
+    work_request_id: Annotated[str, Path(alias="workRequestId")],
+    tenancy: TenancyQuery = DEFAULT_TENANCY,
+) -> Response:
+    """Puts a work request in any status now: FAILED (with `code` and `message` as its error) also makes the
+    resource it follows (a copy) FAULTY; SUCCEEDED makes it AVAILABLE."""
+    stored = store.force_work_request(
+        tenancy=tenancy, work_request_id=work_request_id, status=state.status, code=state.code,
+        message=state.message,
+    )
+    return Response(stored.json(), media_type=JSON)
 
 
 @router.post("/backups/generate", status_code=201, response_model=list[VolumeBackup])

@@ -150,7 +150,11 @@ async def copy_volume_backup(
         tenancy=tenancy, backup_id=backup_id, details=details, retry_token=opc_retry_token
     )
     location = str(request.base_url).rstrip("/") + f"/20160918/volumeBackups/{stored.backup.id}"
-    return backup_response(stored, {"location": location, "content-location": location})
+    headers = {"location": location, "content-location": location}
+    work_request_id = store.work_request_of(tenancy=tenancy, resource_id=stored.backup.id)
+    if work_request_id is not None:
+        headers["opc-work-request-id"] = work_request_id
+    return backup_response(stored, headers)
 
 
 @router.post(
