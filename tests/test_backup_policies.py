@@ -231,3 +231,61 @@ def test_policies_and_assignments_survive_export_and_import(setup: tuple[Any, Mo
     assert len(scheduled_backups(client)) == before
     mock.advance_clock(3 * 3600)
     assert len(scheduled_backups(client)) == before + 3  # the schedule resumed where it was
+
+
+def test_deleting_the_volume_ends_its_assignment(setup: tuple[Any, MockOCI]) -> None:
+    client, mock = setup
+    _, backups = _run_policy(client, mock, GOLD, 1)
+    assert len(backups) == 1
+    client.delete_volume(VOLUME)
+    mock.advance_clock(60)
+    assert client.get_volume_backup_policy_asset_assignment(VOLUME).data == []
+    mock.advance_clock(3 * DAY)
+    assert len(scheduled_backups(client)) == 1  # the one made stays until it expires
+    with pytest.raises(oci.exceptions.ServiceError) as gone:
+        client.create_volume_backup_policy_assignment(
+            oci.core.models.CreateVolumeBackupPolicyAssignmentDetails(asset_id=VOLUME, policy_id=GOLD)
+        )
+    assert gone.value.status == 404
+
+
+def test_the_journal_and_faults_cover_policy_operations(setup: tuple[Any, MockOCI]) -> None:
+    client, mock = setup
+    mock.clear_journal()
+    mock.inject_fault(operation="CreateVolumeBackupPolicyAssignment", status=429, code="TooManyRequests", times=1)
+    details = oci.core.models.CreateVolumeBackupPolicyAssignmentDetails(asset_id=VOLUME, policy_id=GOLD)
+    with pytest.raises(oci.exceptions.ServiceError) as throttled:
+        client.create_volume_backup_policy_assignment(details, retry_strategy=oci.retry.NoneRetryStrategy())
+    assert throttled.value.status == 429
+    client.create_volume_backup_policy_assignment(details)
+    client.list_volume_backup_policies()
+    entries = mock.journal()
+    assert [(e["operation"], e["status"]) for e in entries] == [
+        ("CreateVolumeBackupPolicyAssignment", 429),
+        ("CreateVolumeBackupPolicyAssignment", 200),
+        ("ListVolumeBackupPolicies", 200),
+    ]
+    mock.clear_faults()
+
+
+def test_a_destination_region_copies_each_scheduled_backup(setup: tuple[Any, MockOCI]) -> None:
+    client, mock = setup
+    policy = client.create_volume_backup_policy(oci.core.models.CreateVolumeBackupPolicyDetails(
+        compartment_id=COMPARTMENT, display_name="dr", destination_region="us-phoenix-1",
+        schedules=[schedule(backup_type="INCREMENTAL", period="ONE_DAY", retention_seconds=7 * DAY)],
+    )).data
+    assert policy.destination_region == "us-phoenix-1"
+    with pytest.raises(oci.exceptions.ServiceError) as unknown:
+        client.update_volume_backup_policy(
+            policy.id, oci.core.models.UpdateVolumeBackupPolicyDetails(destination_region="mars-north-1")
+        )
+    assert unknown.value.status == 400
+    _run_policy(client, mock, policy.id, 2)
+    backups = oci.pagination.list_call_get_all_results(
+        client.list_volume_backups, compartment_id=COMPARTMENT, volume_id=VOLUME
+    ).data
+    originals = [b for b in backups if b.source_volume_backup_id is None]
+    copies = [b for b in backups if b.source_volume_backup_id is not None]
+    assert len(originals) == 2
+    assert sorted(c.source_volume_backup_id for c in copies) == sorted(b.id for b in originals)
+    assert all(".phx." in c.id and c.source_type == "SCHEDULED" for c in copies)
