@@ -19,6 +19,7 @@ from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
 from .middleware import OCIRequestMiddleware
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
+from .regions import RegionMiddleware
 from .routes import admin, backup_policies, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
@@ -103,4 +104,5 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         max_header_bytes=settings.max_header_bytes,
     )
     app.add_middleware(JournalMiddleware, journal=app.state.journal, request_log=settings.request_log)
+    app.add_middleware(RegionMiddleware)  # outermost: everything inside sees the API path and its region
     return app

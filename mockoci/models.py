@@ -25,7 +25,10 @@ def format_datetime(value: datetime) -> str:
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # a ValueError is a validation error (400), not a 500
+        raise ValueError("the date-time leaves the years 1 to 9999 once converted to UTC") from None
 
 
 def _datetime_text(value: object) -> object:

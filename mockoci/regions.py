@@ -12,7 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .request_headers import request_headers
+
 REGION_KEY = "mockoci.region"  # the scope key of the region a request was sent to, when it names one
+API_PREFIX = "/20160918"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +80,41 @@ def region_from_host(host: str) -> Region | None:
     if found is None or found.domain != match.group(2):
         return None
     return found
+
+
+def request_region(path: str, host: str | None) -> tuple[str | None, str]:
+    """The region a request is sent to, and the path the API sees.
+
+    - `/<region>/20160918/...` (an endpoint that is the base URL followed by a region's identifier, as all three
+      clients append their paths to the endpoint they are given): that region, and the path without the prefix.
+    - a Host that is OCI's own Core Services host of a region, `iaas.<region>.<realm domain>[:port]`: that region.
+    - anything else (`127.0.0.1:12000`, `localhost`): None, the plain endpoint, which sees every region.
+    """
+    if not path.startswith(API_PREFIX):
+        first, slash, rest = path[1:].partition("/")
+        if slash and (rest == API_PREFIX[1:] or rest.startswith(API_PREFIX[1:] + "/")):
+            known = REGIONS.get(first)
+            if known is not None:
+                return known.name, "/" + rest
+    if host is not None and host.startswith("iaas."):
+        found = region_from_host(host)
+        if found is not None:
+            return found.name, path
+    return None, path
+
+
+class RegionMiddleware:
+    """Finds the region of each request (request_region), keeps it in the scope (REGION_KEY) and gives the
+    routes the path without a region prefix. The raw path is left as sent: a signature covers it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = request_headers(scope).get("host")
+            found, path = request_region(scope["path"], host)
+            if found is not None:
+                scope[REGION_KEY] = found
+                scope["path"] = path
+        await self.app(scope, receive, send)

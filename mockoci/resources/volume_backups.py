@@ -20,7 +20,9 @@ from ..models import (
     RetentionDuration,
     UpdateVolumeBackupDetails,
     VolumeBackup,
+    format_datetime,
 )
+from ..regions import region as known_region
 from . import BACKUPS, VOLUMES
 from .volumes import Volume
 from .work_requests import WorkRequestResource, WorkRequests
@@ -179,11 +181,13 @@ class VolumeBackups(WorkRequests):
     default_compartment_id: str | None = None
     unknown_volumes: UnknownVolumes = "reject"
 
-    def _volume_to_back_up(self, partition: Partition, volume_id: str) -> Volume | None:
+    def _volume_to_back_up(self, partition: Partition, volume_id: str, region: str | None) -> Record | None:
         """The volume a new backup is of; None for a volume the server does not know when unknown_volumes is
-        `accept`. Raises OCI's error for one that is unknown (by default), deleted or not ready."""
+        `accept`. Raises OCI's error for one that is unknown (by default), in another region than `region`,
+        deleted or not ready."""
         found = partition.table(VOLUMES).get(volume_id)
-        if found is None or found.model.lifecycle_state in GONE_STATES:
+        elsewhere = found is not None and region is not None and found.region != region
+        if found is None or elsewhere or found.model.lifecycle_state in GONE_STATES:
             if found is None and self.unknown_volumes == "accept":
                 return None
             raise errors.NotAuthorizedOrNotFound(
@@ -196,11 +200,14 @@ class VolumeBackups(WorkRequests):
             )
         if volume.lifecycle_state != "AVAILABLE":
             raise errors.Conflict(f"The volume {volume_id} is {volume.lifecycle_state} and cannot be backed up.")
-        return volume
+        return found
 
     def create_volume_backup(
-        self, *, tenancy: str, details: CreateVolumeBackupDetails, retry_token: str | None = None
+        self, *, tenancy: str, details: CreateVolumeBackupDetails, retry_token: str | None = None,
+        region: str | None = None,
     ) -> StoredBackup:
+        """A new backup, REQUEST_RECEIVED, in its volume's region (`region`: the endpoint's, None: the plain
+        endpoint, which sees every region)."""
         fingerprint = request_fingerprint("create", details.model_dump(exclude_unset=True))
         with self._lock:
             partition = self._advance(tenancy)
@@ -208,7 +215,9 @@ class VolumeBackups(WorkRequests):
             if replay is not None:
                 return _stored(replay)
             now = self.clock.now()
-            volume = self._volume_to_back_up(partition, details.volume_id)
+            found = self._volume_to_back_up(partition, details.volume_id, region)
+            volume: Volume | None = found.model if found is not None else None
+            backup_region = found.region if found is not None and found.region else region or self.region
             if volume is not None:
                 compartment_id = volume.compartment_id
                 size = volume.size_in_gbs or -(-volume.size_in_mbs // 1024)
@@ -221,7 +230,7 @@ class VolumeBackups(WorkRequests):
                 freeform_tags = details.freeform_tags if details.freeform_tags is not None else {}
             unique = self.factory.unique_size_in_gbs(size)
             backup = VolumeBackup(
-                id=self.factory.ocid("volumebackup", self.region),
+                id=self.factory.ocid("volumebackup", backup_region),
                 compartment_id=compartment_id,
                 display_name=details.display_name or self.factory.default_backup_name(now),
                 lifecycle_state="REQUEST_RECEIVED",
@@ -250,12 +259,13 @@ class VolumeBackups(WorkRequests):
             self._advance(tenancy)
             return _stored(partition.table(BACKUPS)[backup.id])
 
-    def get_volume_backup(self, *, tenancy: str, backup_id: str) -> StoredBackup:
+    def get_volume_backup(self, *, tenancy: str, backup_id: str, region: str | None = None) -> StoredBackup:
         with self._lock:
-            return _stored(self._get(self._advance(tenancy), BACKUPS, backup_id))
+            return _stored(self._get(self._advance(tenancy), BACKUPS, backup_id, region))
 
     def list_volume_backups(
-        self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None
+        self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None,
+        region: str | None = None,
     ) -> Page:
         with self._lock:
             items, next_cursor = self._advance(tenancy).table(BACKUPS).page(
@@ -264,16 +274,17 @@ class VolumeBackups(WorkRequests):
                 descending=query.descending,
                 limit=limit,
                 after=after,
-                matches=lambda stored: query.matches(stored.model),
+                matches=lambda stored: (region is None or stored.region == region) and query.matches(stored.model),
             )
         return Page(items=[_stored(item) for item in items], next_cursor=next_cursor)
 
     def update_volume_backup(
-        self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None
+        self, *, tenancy: str, backup_id: str, details: UpdateVolumeBackupDetails, if_match: str | None = None,
+        region: str | None = None,
     ) -> StoredBackup:
         with self._lock:
             partition = self._advance(tenancy)
-            current = _stored(self._get(partition, BACKUPS, backup_id))
+            current = _stored(self._get(partition, BACKUPS, backup_id, region))
             check_if_match(current, if_match)
             _require_mutable(current.backup, "updated")
             changes = details.model_dump(exclude_unset=True)
@@ -283,23 +294,22 @@ class VolumeBackups(WorkRequests):
                 changes["time_retention_expires_at"] = _retention_expiry(
                     current.backup.time_created, details.retention_period
                 )
+            _check_lock_kept(current.backup, changes, self.clock.now())
             return _stored(self._put(partition, KIND, current.backup.model_copy(update=changes)))
 
-    def delete_volume_backup(self, *, tenancy: str, backup_id: str, if_match: str | None = None) -> None:
+    def delete_volume_backup(
+        self, *, tenancy: str, backup_id: str, if_match: str | None = None, region: str | None = None
+    ) -> None:
         with self._lock:
             partition = self._advance(tenancy)
-            current = _stored(self._get(partition, BACKUPS, backup_id))
+            current = _stored(self._get(partition, BACKUPS, backup_id, region))
             check_if_match(current, if_match)
             state = current.backup.lifecycle_state
             if state in GONE_STATES:
                 return  # already on its way out: deleting again changes nothing
             if state in TRANSIENT_NEW_STATES:
                 raise errors.IncorrectState(f"The volume backup is {state}; it can be deleted once it is AVAILABLE.")
-            if current.backup.is_prevent_deletion_enabled:
-                raise errors.Conflict("The volume backup has deletion prevention enabled.")
-            expires = current.backup.time_retention_expires_at
-            if current.backup.is_retention_lock_enabled and expires is not None and expires > self.clock.now():
-                raise errors.Conflict("The volume backup is retention-locked until it expires.")
+            _check_deletable(current.backup, self.clock.now())
             deleted = current.backup.model_copy(update={"lifecycle_state": "TERMINATING"})
             self._put(partition, KIND, deleted)
             self._enter(partition, KIND, deleted)
@@ -312,20 +322,33 @@ class VolumeBackups(WorkRequests):
         backup_id: str,
         details: CopyVolumeBackupDetails,
         retry_token: str | None = None,
+        region: str | None = None,
     ) -> StoredBackup:
+        """A copy of a backup in `details.destination_region` (a real OCI region, else 400), followed by a work
+        request in the source's region."""
         fingerprint = request_fingerprint("copy", backup_id, details.model_dump(exclude_unset=True))
         with self._lock:
             partition = self._advance(tenancy)
-            source_record = self._get(partition, BACKUPS, backup_id)
+            source_record = self._get(partition, BACKUPS, backup_id, region)
             source = _stored(source_record).backup
             replay = self._replay(partition, retry_token, fingerprint)
             if replay is not None:
                 return _stored(replay)
+            destination = known_region(details.destination_region)
+            if destination is None:
+                raise errors.InvalidParameter(
+                    f"Invalid destinationRegion: {details.destination_region} is not an OCI region."
+                )
+            if destination.name == source_record.region:
+                raise errors.InvalidParameter(
+                    f"Invalid destinationRegion: the volume backup is already in {destination.name}; a copy goes "
+                    "to another region."
+                )
             _require_mutable(source, "copied")
             now = self.clock.now()
             copy = source.model_copy(
                 update={
-                    "id": self.factory.ocid("volumebackup", details.destination_region),
+                    "id": self.factory.ocid("volumebackup", destination.name),
                     "display_name": details.display_name or source.display_name,
                     "kms_key_id": details.kms_key_id,
                     "lifecycle_state": "REQUEST_RECEIVED",
@@ -339,7 +362,7 @@ class VolumeBackups(WorkRequests):
             self._start_work_request(
                 partition, operation_type="CopyVolumeBackup", compartment_id=copy.compartment_id,
                 region=source_record.region or self.region, follows=copy.id,
-                accepted=f"Copy of volume backup {source.id} to {details.destination_region} accepted.",
+                accepted=f"Copy of volume backup {source.id} to {destination.name} accepted.",
                 resources=[
                     WorkRequestResource(action_type="IN_PROGRESS", entity_type="volumeBackup", identifier=copy.id,
                                         entity_uri=f"/20160918/volumeBackups/{copy.id}"),
@@ -353,11 +376,12 @@ class VolumeBackups(WorkRequests):
             return _stored(partition.table(BACKUPS)[copy.id])
 
     def change_volume_backup_compartment(
-        self, *, tenancy: str, backup_id: str, details: ChangeVolumeBackupCompartmentDetails
+        self, *, tenancy: str, backup_id: str, details: ChangeVolumeBackupCompartmentDetails,
+        region: str | None = None,
     ) -> StoredBackup:
         with self._lock:
             partition = self._advance(tenancy)
-            current = _stored(self._get(partition, BACKUPS, backup_id))
+            current = _stored(self._get(partition, BACKUPS, backup_id, region))
             _require_mutable(current.backup, "moved")
             if current.backup.compartment_id == details.compartment_id:
                 return current
@@ -395,6 +419,40 @@ def _merged_defined(volume: dict[str, dict[str, Any]] | None,
     for namespace, tags in (request or {}).items():
         merged[namespace] = {**merged.get(namespace, {}), **tags}
     return merged
+
+
+def retention_locked(backup: VolumeBackup, now: datetime) -> bool:
+    """Whether a retention lock is in force: enabled, and its retention period not yet over."""
+    expires = backup.time_retention_expires_at
+    return bool(backup.is_retention_lock_enabled) and expires is not None and expires > now
+
+
+def _check_deletable(backup: VolumeBackup, now: datetime) -> None:
+    """409 Conflict for a backup that its retention settings keep (docs: README, "Retention")."""
+    if backup.is_indefinite_retention_enabled:
+        raise errors.Conflict("The volume backup is under legal hold (isIndefiniteRetentionEnabled) and cannot be "
+                              "deleted until the hold is removed.")
+    if retention_locked(backup, now):
+        raise errors.Conflict("The volume backup is retention-locked until "
+                              f"{format_datetime(backup.time_retention_expires_at or now)} and cannot be deleted.")
+    expires = backup.time_retention_expires_at
+    if backup.is_prevent_deletion_enabled and (expires is None or expires > now):
+        raise errors.Conflict("The volume backup has deletion prevention enabled (isPreventDeletionEnabled)"
+                              + (" for its retention period." if expires is not None else "."))
+
+
+def _check_lock_kept(backup: VolumeBackup, changes: dict[str, Any], now: datetime) -> None:
+    """While a retention lock is in force it cannot be removed nor its retention period shortened (409)."""
+    if not retention_locked(backup, now):
+        return
+    if changes.get("is_retention_lock_enabled") is False:
+        raise errors.Conflict("The volume backup is retention-locked until its retention period ends; the lock "
+                              "cannot be removed before then.")
+    if "time_retention_expires_at" in changes:
+        new_expiry = changes["time_retention_expires_at"]
+        if new_expiry is None or new_expiry < (backup.time_retention_expires_at or now):
+            raise errors.Conflict("The volume backup is retention-locked; its retention period can be extended "
+                                  "but not shortened.")
 
 
 def _require_mutable(backup: VolumeBackup, verb: str) -> None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
-from ..deps import IfMatch, RetryToken, caller
+from ..deps import IfMatch, RetryToken, caller, caller_region
 from ..models import (
     LIFECYCLE_STATES,
     ChangeVolumeBackupCompartmentDetails,
@@ -21,6 +21,7 @@ from ..models import (
     VolumeBackup,
 )
 from ..pagination import InvalidPageToken, query_digest
+from ..regions import region as known_region
 from ..store import ListQuery, StoredBackup
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -39,6 +40,19 @@ JSON = "application/json"
 
 router = APIRouter(prefix="/20160918/volumeBackups", tags=["VolumeBackup"], responses=ERRORS)
 BackupId = Annotated[str, Path(alias="volumeBackupId", min_length=1, max_length=255, description="The OCID.")]
+
+
+def endpoint_of(request: Request, region: str | None, target: str | None) -> str:
+    """The endpoint through which a resource in region `target` is read, as the request reached this one: the
+    plain endpoint stays plain; a region prefix or an OCI host names the target region instead."""
+    base = str(request.base_url).rstrip("/")
+    if region is None or target is None:
+        return base
+    raw_path = request.scope.get("raw_path") or b""
+    if raw_path.startswith(f"/{region}/".encode()):
+        return f"{base}/{target}"
+    found = known_region(target)
+    return f"{request.url.scheme}://{found.iaas_host}" if found is not None else base
 
 
 def backup_response(stored: StoredBackup, headers: dict[str, str] | None = None) -> Response:
@@ -62,6 +76,7 @@ async def list_volume_backups(
 ) -> Response:
     """Lists the volume backups in a compartment, one page at a time (`opc-next-page` while more exist)."""
     store, tenancy = caller(request)
+    region = caller_region(request)
     if lifecycle_state is not None and lifecycle_state.upper() not in LIFECYCLE_STATES:
         raise errors.InvalidParameter(f"Invalid lifecycleState: must be one of {', '.join(LIFECYCLE_STATES)}.")
     query = ListQuery(
@@ -82,6 +97,7 @@ async def list_volume_backups(
             "lifecycleState": query.lifecycle_state,
             "sortBy": query.sort_by,
             "descending": str(query.descending),
+            "region": region,
         }
     )
     tokens = request.app.state.page_tokens
@@ -89,7 +105,7 @@ async def list_volume_backups(
         after = tokens.decode(page, digest) if page is not None else None
     except InvalidPageToken as exc:
         raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
-    result = store.list_volume_backups(tenancy=tenancy, query=query, limit=limit, after=after)
+    result = store.list_volume_backups(tenancy=tenancy, query=query, limit=limit, after=after, region=region)
     body = b"[" + b",".join(stored.json() for stored in result.items) + b"]"
     headers = {}
     if result.next_cursor is not None:
@@ -103,7 +119,9 @@ async def create_volume_backup(
 ) -> Response:
     """Creates a backup of a volume; it starts REQUEST_RECEIVED and becomes AVAILABLE."""
     store, tenancy = caller(request)
-    stored = store.create_volume_backup(tenancy=tenancy, details=details, retry_token=opc_retry_token)
+    stored = store.create_volume_backup(
+        tenancy=tenancy, details=details, retry_token=opc_retry_token, region=caller_region(request)
+    )
     return backup_response(stored)
 
 
@@ -111,7 +129,9 @@ async def create_volume_backup(
 async def get_volume_backup(backup_id: BackupId, request: Request) -> Response:
     """Gets a volume backup and its etag."""
     store, tenancy = caller(request)
-    return backup_response(store.get_volume_backup(tenancy=tenancy, backup_id=backup_id))
+    return backup_response(
+        store.get_volume_backup(tenancy=tenancy, backup_id=backup_id, region=caller_region(request))
+    )
 
 
 @router.put("/{volumeBackupId}", response_model=VolumeBackup, operation_id="UpdateVolumeBackup")
@@ -123,7 +143,9 @@ async def update_volume_backup(
 ) -> Response:
     """Updates a volume backup's name, tags, key and retention; a tag map sent replaces the stored one."""
     store, tenancy = caller(request)
-    stored = store.update_volume_backup(tenancy=tenancy, backup_id=backup_id, details=details, if_match=if_match)
+    stored = store.update_volume_backup(
+        tenancy=tenancy, backup_id=backup_id, details=details, if_match=if_match, region=caller_region(request)
+    )
     return backup_response(stored)
 
 
@@ -133,7 +155,7 @@ async def delete_volume_backup(
 ) -> Response:
     """Deletes a volume backup: it goes TERMINATING, then TERMINATED, and stays readable for a while."""
     store, tenancy = caller(request)
-    store.delete_volume_backup(tenancy=tenancy, backup_id=backup_id, if_match=if_match)
+    store.delete_volume_backup(tenancy=tenancy, backup_id=backup_id, if_match=if_match, region=caller_region(request))
     return Response(status_code=204)
 
 
@@ -146,10 +168,11 @@ async def copy_volume_backup(
 ) -> Response:
     """Copies a volume backup to another region: a new backup whose sourceVolumeBackupId is the source."""
     store, tenancy = caller(request)
+    region = caller_region(request)
     stored = store.copy_volume_backup(
-        tenancy=tenancy, backup_id=backup_id, details=details, retry_token=opc_retry_token
+        tenancy=tenancy, backup_id=backup_id, details=details, retry_token=opc_retry_token, region=region
     )
-    location = str(request.base_url).rstrip("/") + f"/20160918/volumeBackups/{stored.backup.id}"
+    location = endpoint_of(request, region, stored.region) + f"/20160918/volumeBackups/{stored.backup.id}"
     headers = {"location": location, "content-location": location}
     work_request_id = store.work_request_of(tenancy=tenancy, resource_id=stored.backup.id)
     if work_request_id is not None:
@@ -168,5 +191,7 @@ async def change_volume_backup_compartment(
 ) -> Response:
     """Moves a volume backup to another compartment; answers 200 with no body."""
     store, tenancy = caller(request)
-    stored = store.change_volume_backup_compartment(tenancy=tenancy, backup_id=backup_id, details=details)
+    stored = store.change_volume_backup_compartment(
+        tenancy=tenancy, backup_id=backup_id, details=details, region=caller_region(request)
+    )
     return Response(status_code=200, headers={"etag": stored.etag})
