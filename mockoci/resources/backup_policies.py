@@ -18,6 +18,7 @@ Schedule rules and the choices where OCI's documentation is silent: docs/backup-
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -523,7 +524,9 @@ class BackupPolicies(VolumeBackups):
         made = backup.time_created.timestamp()
         wait = self._wait(partition.tenancy, 1.0)
         available = made + wait
-        expires = max(backup.expiration_time.timestamp(), available)
+        # it expires once AVAILABLE (in manual mode: at its expiration time, if a test has settled it by then)
+        expires = backup.expiration_time.timestamp()
+        expires = max(expires, available) if available != math.inf else expires
         terminated = expires + wait
         if now < available:
             self._put(partition, BACKUP_KIND, backup, client=False)
