@@ -289,3 +289,20 @@ def test_a_destination_region_copies_each_scheduled_backup(setup: tuple[Any, Moc
     assert len(originals) == 2
     assert sorted(c.source_volume_backup_id for c in copies) == sorted(b.id for b in originals)
     assert all(".phx." in c.id and c.source_type == "SCHEDULED" for c in copies)
+
+
+def test_policy_lists_page(setup: tuple[Any, MockOCI]) -> None:
+    client, _ = setup
+    predefined = oci.pagination.list_call_get_all_results(client.list_volume_backup_policies, limit=1).data
+    assert [p.display_name for p in predefined] == ["bronze", "gold", "silver"]
+    made = [
+        client.create_volume_backup_policy(oci.core.models.CreateVolumeBackupPolicyDetails(
+            compartment_id=COMPARTMENT, display_name=f"p{n}", schedules=[])).data.id
+        for n in range(5)
+    ]
+    first = client.list_volume_backup_policies(compartment_id=COMPARTMENT, limit=2)
+    assert len(first.data) == 2 and first.headers.get("opc-next-page")
+    listed = oci.pagination.list_call_get_all_results(
+        client.list_volume_backup_policies, compartment_id=COMPARTMENT, limit=2
+    ).data
+    assert [p.id for p in listed] == made
