@@ -233,3 +233,19 @@ def test_unknown_volumes_accept_keeps_the_old_behaviour(
     lenient = make_client(oci_config, start_server(unknown_volumes="accept", lifecycle_delay=0).url)
     backup = lenient.create_volume_backup(models.CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.x")).data
     assert backup.compartment_id == TENANCY and backup.size_in_gbs
+
+
+def test_faults_and_the_journal_know_the_volume_operations(client: Any, mock: MockOCI) -> None:
+    mock.set_lifecycle("immediate")
+    volume = new_volume(client).data
+    mock.inject_fault(operation="GetVolume", status=503, code="ServiceUnavailable", times=1)
+    error = service_error(lambda: client.get_volume(volume.id))
+    assert (error.status, error.code) == (503, "ServiceUnavailable")
+    assert client.get_volume(volume.id).data.id == volume.id
+    assert [(entry["operation"], entry["status"]) for entry in mock.journal()] == [
+        ("CreateVolume", 200), ("GetVolume", 503), ("GetVolume", 200)]
+    document = mock.admin.request("GET", "/openapi.json")
+    operations = {op["operationId"] for item in document["paths"].values() for op in item.values()
+                  if isinstance(op, dict) and "operationId" in op}
+    assert {"CreateVolume", "GetVolume", "ListVolumes", "UpdateVolume", "DeleteVolume", "GetWorkRequest",
+            "ListWorkRequests", "ListWorkRequestErrors", "ListWorkRequestLogs"} <= operations

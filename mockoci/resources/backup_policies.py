@@ -566,6 +566,8 @@ class BackupPolicies(VolumeBackups):
 
     def _changed(self, partition: Partition, kind: Kind, old: Record | None, new: Record) -> None:
         """A volume deleted loses its assignment, as on OCI (its scheduled backups stay until they expire)."""
+        if kind.name == POLICIES:
+            return  # nothing follows a policy (and the resources that follow others read a lifecycle_state)
         super()._changed(partition, kind, old, new)
         if kind.name == VOLUMES and new.model.lifecycle_state in GONE_STATES:
             assignments = self._assignments(partition)
