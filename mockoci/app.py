@@ -22,7 +22,7 @@ from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
 from .proxy import ProxyServer
 from .regions import RegionMiddleware
-from .routes import admin, dashboard, keys, volume_backups, volumes, work_requests
+from .routes import admin, backup_policies, dashboard, keys, volume_backups, volumes, work_requests
 from .settings import Settings
 from .store import VolumeBackupStore
 
@@ -45,7 +45,9 @@ def build_store(settings: Settings) -> VolumeBackupStore:
     )
     if settings.fixtures:
         fixtures = load_fixtures(settings.fixtures, region=settings.region)
-        store.set_baseline(fixtures.backups, fixtures.volumes, fixtures.etags)
+        store.set_baseline(
+            fixtures.backups, fixtures.volumes, fixtures.policies, fixtures.assignments, etags=fixtures.etags
+        )
     if settings.state_file is not None:
         state = read_state_file(settings.state_file)  # raises StateFileError: the server must not start
         if state is not None:
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.router.routes.extend(volume_backups.router.routes)
     app.router.routes.extend(volumes.router.routes)
     app.router.routes.extend(work_requests.router.routes)
+    app.include_router(backup_policies.router)
     app.include_router(admin.router)
     app.include_router(keys.router)
     dashboard.install(app)

@@ -147,6 +147,8 @@ class _Transition:
     to_state: str | None = field(compare=False)  # None: forget the record
     stage: float | None = field(compare=False, default=None)  # lifecycle delays; None: a fixed delay
     changes: Mapping[str, Any] | None = field(compare=False, default=None)
+    timer: Callable[[Partition, float], None] | None = field(compare=False, default=None)  # a resource's own
+
 
 
 def request_fingerprint(operation: str, *parts: object) -> str:
@@ -452,7 +454,7 @@ class Engine:
         """Schedule what a record does by itself from its current state, as if it had just entered it."""
         for step in kind.progress(model):
             self._schedule(partition, kind, model.id, step, start=start)
-        if model.lifecycle_state == TERMINATED and kind.forget_terminated:
+        if kind.forget_terminated and model.lifecycle_state == TERMINATED:
             self._schedule_forget(partition, kind, model.id, start)
 
     def _schedule(
@@ -465,6 +467,12 @@ class Engine:
     def _schedule_forget(self, partition: Partition, kind: Kind, record_id: str, start: float | None) -> None:
         due = (self.clock.time() if start is None else start) + self.terminated_retention
         self._push(_Transition(due, next(self._seq), partition.tenancy, kind.name, record_id, TERMINATED, None))
+
+    def _schedule_timer(self, partition: Partition, due: float, key: str,
+                        action: Callable[[Partition, float], None]) -> None:
+        """Call `action(partition, due)` once the store's clock reaches `due`, in due order with every other
+        transition (a resource's own clock-driven work: backup policies' schedules). `key` names what it is for."""
+        self._push(_Transition(due, next(self._seq), partition.tenancy, "", key, "", None, timer=action))
 
     def _push(self, transition: _Transition) -> None:
         heapq.heappush(self._transitions, transition)
@@ -480,12 +488,16 @@ class Engine:
         while self._transitions and self._transitions[0].due <= now:
             transition = heapq.heappop(self._transitions)
             partition = self._partitions.get(transition.tenancy)
-            if partition is not None:
-                self._transit_time = transition.due
-                try:
+            if partition is None:
+                continue
+            self._transit_time = transition.due
+            try:
+                if transition.timer is not None:
+                    transition.timer(partition, transition.due)
+                else:
                     self._transit(partition, transition, start=transition.due)
-                finally:
-                    self._transit_time = None
+            finally:
+                self._transit_time = None
 
     def _transit(self, partition: Partition, transition: _Transition, *, start: float) -> Record | None:
         """Apply one transition if its record is still in the state it was scheduled from."""
@@ -527,6 +539,8 @@ class Engine:
         queue stays proportional to the records stored; amortised O(1) per scheduled transition."""
         def may_apply(transition: _Transition) -> bool:
             partition = self._partitions.get(transition.tenancy)
+            if transition.timer is not None:
+                return partition is not None  # the resource that set it ignores one no longer wanted
             table = partition.tables.get(transition.kind) if partition is not None else None
             current = table.get(transition.record_id) if table is not None else None
             if current is None:

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import VolumeBackup
+from .resources.backup_policies import PREDEFINED, VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .resources.volumes import Volume, VolumeSpec, volume_from_spec
 from .resources.work_requests import StoredWorkRequest
 
@@ -27,6 +28,8 @@ class FixtureSet:
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
     work_requests: list[StoredWorkRequest] = field(default_factory=list)
+    policies: list[VolumeBackupPolicy] = field(default_factory=list)
+    assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
     etags: dict[str, str] = field(default_factory=dict)  # backup id -> the etag its fixture pins
 
 
@@ -44,7 +47,8 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") -> FixtureSet:
-    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...]}.
+    """A fixture document: a JSON array of VolumeBackup objects, or {"volumeBackups": [...], "volumes": [...],
+    "workRequests": [...], "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}.
 
     A volume is either a Volume object (as GetVolume returns it) or the short form {"id", "compartmentId",
     "sizeInGBs"}: an AVAILABLE, hydrated volume in `region`'s first availability domain, created now. A
@@ -53,7 +57,9 @@ def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") 
         document = {"volumeBackups": document}
     if not isinstance(document, dict):
         raise FixtureError(f"{source}: expected a JSON array of volume backups or an object")
-    unknown = set(document) - {"volumeBackups", "volumes", "workRequests"}
+    unknown = set(document) - {
+        "volumeBackups", "volumes", "workRequests", "volumeBackupPolicies", "volumeBackupPolicyAssignments",
+    }
     if unknown:
         raise FixtureError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     result = FixtureSet()
@@ -98,7 +104,36 @@ def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") 
             first = exc.errors()[0]
             name = ".".join(str(part) for part in first["loc"])
             raise FixtureError(f"{source}: workRequests[{index}].{name}: {first['msg']}") from exc
+    models: tuple[tuple[str, type[BaseModel], list[Any]], ...] = (
+        ("volumeBackupPolicies", VolumeBackupPolicy, result.policies),
+        ("volumeBackupPolicyAssignments", VolumeBackupPolicyAssignment, result.assignments),
+    )
+    for key, model, items in models:
+        for index, item in enumerate(_array(document, key, source)):
+            try:
+                items.append(model.model_validate(item))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                name = ".".join(str(part) for part in first["loc"])
+                raise FixtureError(f"{source}: {key}[{index}].{name}: {first['msg']}") from exc
+    _check_assignments(result, source)
     return result
+
+
+def _check_assignments(fixtures: FixtureSet, source: str) -> None:
+    """Each assignment names a policy (Oracle's or one given) and a volume given, one policy per volume."""
+    policies = set(PREDEFINED) | {policy.id for policy in fixtures.policies}
+    volumes = {volume.id for volume in fixtures.volumes}
+    assets: set[str] = set()
+    for index, assignment in enumerate(fixtures.assignments):
+        where = f"{source}: volumeBackupPolicyAssignments[{index}]"
+        if assignment.policy_id not in policies:
+            raise FixtureError(f"{where}.policyId: no policy {assignment.policy_id} is defined")
+        if assignment.asset_id not in volumes:
+            raise FixtureError(f"{where}.assetId: no volume {assignment.asset_id} is defined")
+        if assignment.asset_id in assets:
+            raise FixtureError(f"{where}.assetId: the volume {assignment.asset_id} already has a policy")
+        assets.add(assignment.asset_id)
 
 
 def load_fixtures(paths: Iterable[Path], *, region: str = "us-ashburn-1") -> FixtureSet:
@@ -123,6 +158,8 @@ def load_fixtures(paths: Iterable[Path], *, region: str = "us-ashburn-1") -> Fix
         merged.backups.extend(parsed.backups)
         merged.volumes.extend(parsed.volumes)
         merged.etags.update(parsed.etags)
+        merged.policies.extend(parsed.policies)
+        merged.assignments.extend(parsed.assignments)
     return merged
 
 

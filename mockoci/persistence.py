@@ -3,7 +3,8 @@
 The document wraps the fixture format (see fixtures.py) per tenancy:
 
     {"format": "mockoci-state", "version": 1,
-     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...], "workRequests": [...]}}}
+     "tenancies": {"ocid1.tenancy...": {"volumeBackups": [...], "volumes": [...], "workRequests": [...],
+                                        "volumeBackupPolicies": [...], "volumeBackupPolicyAssignments": [...]}}}
 
 Volumes are saved whole (as GetVolume returns them); the short fixture form is read too.
 """
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
+from .resources.backup_policies import VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .resources.volumes import Volume
 from .resources.work_requests import StoredWorkRequest
 from .store import TenancyState, VolumeBackupStore
@@ -48,6 +50,8 @@ class TenancyDocument(BaseModel):
     volumeBackups: list[VolumeBackup] = Field(default_factory=list)
     volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
     workRequests: list[StoredWorkRequest] = Field(default_factory=list)
+    volumeBackupPolicies: list[VolumeBackupPolicy] = Field(default_factory=list)
+    volumeBackupPolicyAssignments: list[VolumeBackupPolicyAssignment] = Field(default_factory=list)
 
 
 class StateDocument(BaseModel):
@@ -65,7 +69,10 @@ class StateFileError(ValueError):
 
 def _collections(held: TenancyState) -> dict[str, list[Any]]:
     """A tenancy's records by the name its state document gives their collection."""
-    return {"volumeBackups": held.backups, "volumes": held.volumes, "workRequests": held.work_requests}
+    return {
+        "volumeBackups": held.backups, "volumes": held.volumes, "workRequests": held.work_requests,
+        "volumeBackupPolicies": held.policies, "volumeBackupPolicyAssignments": held.assignments,
+    }
 
 
 def state_document(store: VolumeBackupStore) -> dict[str, Any]:
@@ -85,7 +92,10 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode("utf-8")
 
 
-_SINGULAR = {"volumeBackups": "backup", "volumes": "volume", "workRequests": "work request"}
+_SINGULAR = {
+    "volumeBackups": "backup", "volumes": "volume", "workRequests": "work request",
+    "volumeBackupPolicies": "backup policy", "volumeBackupPolicyAssignments": "policy assignment",
+}
 
 
 def state_file_bytes(store: VolumeBackupStore, problems: list[str]) -> bytes:
@@ -126,7 +136,8 @@ def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
         unique = {backup.id: backup for backup in parsed.backups}  # an id given twice: the last one wins
         volumes = {volume.id: volume for volume in parsed.volumes}
         requests = {request.id: request for request in parsed.work_requests}
-        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()), list(requests.values()))
+        state[tenancy] = TenancyState(list(unique.values()), list(volumes.values()), list(requests.values()),
+                                      parsed.policies, parsed.assignments)
     return state
 
 

@@ -13,6 +13,7 @@ from .engine import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, Record, reque
 from .factories import Factory
 from .models import VolumeBackup
 from .resources import BACKUPS, VOLUMES, WORK_REQUESTS
+from .resources.backup_policies import POLICIES, BackupPolicies, VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .resources.volume_backups import (
     GONE_STATES,
     TRANSIENT_NEW_STATES,
@@ -39,9 +40,11 @@ class TenancyState:
     backups: list[VolumeBackup] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
     work_requests: list[StoredWorkRequest] = field(default_factory=list)
+    policies: list[VolumeBackupPolicy] = field(default_factory=list)
+    assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
 
 
-class Store(Volumes, VolumeBackups):
+class Store(BackupPolicies, Volumes, VolumeBackups):
     """Every resource, partitioned by tenancy (see Engine).
 
     `unknown_volumes` defaults to `accept` here, for unit use; the server's setting defaults to `reject`, as
@@ -77,17 +80,24 @@ class Store(Volumes, VolumeBackups):
         return self.max_terminated
 
     def set_baseline(
-        self, backups: Iterable[VolumeBackup], volumes: Iterable[Volume] = (), etags: dict[str, str] | None = None
+        self, backups: Iterable[VolumeBackup], volumes: Iterable[Volume] = (),
+        policies: Iterable[VolumeBackupPolicy] = (), assignments: Iterable[VolumeBackupPolicyAssignment] = (),
+        etags: dict[str, str] | None = None,
     ) -> None:
         """What every tenancy starts with (the fixtures, with the etags they pin), applied now and after every
         reset."""
-        self.set_baseline_records({BACKUPS: backups, VOLUMES: volumes}, etags)
+        self._baseline_assignments = list(assignments)
+        self.set_baseline_records({BACKUPS: backups, VOLUMES: volumes, POLICIES: policies}, etags)
 
     def export_state(self) -> dict[str, TenancyState]:
-        """Every tenancy's backups and volumes as they are now (retry tokens are not part of it)."""
+        """Every tenancy's backups, volumes, work requests, backup policies and assignments as they are now (retry
+        tokens are not part of it)."""
+        records = self.export_records()
+        assignments = self.export_assignments()
         return {
-            tenancy: TenancyState(held.get(BACKUPS, []), held.get(VOLUMES, []), held.get(WORK_REQUESTS, []))
-            for tenancy, held in self.export_records().items()
+            tenancy: TenancyState(held.get(BACKUPS, []), held.get(VOLUMES, []), held.get(WORK_REQUESTS, []),
+                                  held.get(POLICIES, []), assignments.get(tenancy, []))
+            for tenancy, held in records.items()
         }
 
     def import_state(self, state: dict[str, TenancyState]) -> None:
@@ -95,9 +105,11 @@ class Store(Volumes, VolumeBackups):
 
         Transient states progress as if just requested, TERMINATED records are kept for the retention time."""
         self.import_records({
-            tenancy: {VOLUMES: held.volumes, BACKUPS: held.backups, WORK_REQUESTS: held.work_requests}
+            tenancy: {VOLUMES: held.volumes, BACKUPS: held.backups, WORK_REQUESTS: held.work_requests,
+                      POLICIES: held.policies}
             for tenancy, held in state.items()
         })
+        self.import_assignments({tenancy: held.assignments for tenancy, held in state.items()})
 
 
 VolumeBackupStore = Store  # its first name

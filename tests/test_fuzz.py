@@ -44,6 +44,11 @@ def test_every_answer_is_documented(case: schemathesis.Case) -> None:
     if case.query and "page" in case.query:
         # A page token is opaque: a schema-valid string the server did not issue is rightly refused.
         excluded.append(positive_data_acceptance)
+    if isinstance(case.body, dict) and (case.body.get("schedules") or '"assetId"' in json.dumps(case.body)):
+        # Rules across fields that a schema cannot state, rightly 400: a schedule's offsetSeconds must be less
+        # than its period's shortest length (a yearly schedule's dayOfMonth must exist in its month); a state
+        # document's assignment must name a policy and a volume the document holds.
+        excluded.append(positive_data_acceptance)
     if response.status_code == 400 and b"leaves the years 1 to 9999" in response.content:
         # A date-time JSON Schema cannot bound: valid RFC 3339 text that is out of range once in UTC
         # (0001-01-01T00:01:00+01:00) is rightly refused (issue 9, item 4).

@@ -78,6 +78,7 @@ def test_stats_endpoint_reports_the_counts(server: MockOCIServer) -> None:
     assert answer.status_code == 200
     expected = {
         "fixtures": 0, "tenancies": 1, "backups": 3, "volumes": 0, "work_requests": 0, "terminated": 0,
-        "retry_tokens": 3, "transitions": 0,
+        "retry_tokens": 3, "transitions": 0, "backup_policies": 0, "policy_assignments": 0,
+        "scheduled_backups_made": 0,
     }
     assert answer.json() == expected

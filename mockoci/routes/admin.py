@@ -21,7 +21,7 @@ from ..journal import Journal
 from ..limits import is_json_media_type
 from ..models import DefinedTags, FreeformTags, JSONInteger, LifecycleState, VolumeBackup, format_datetime
 from ..operations import unknown_operation
-from ..persistence import StateDocument, StateFileError, TenancyDocument, parse_state, state_document
+from ..persistence import StateDocument, StateFileError, VolumeRecord, parse_state, state_document
 from ..resources import VOLUMES
 from ..resources.volumes import (
     DEFAULT_VPUS_PER_GB,
@@ -31,7 +31,7 @@ from ..resources.volumes import (
     VolumeLifecycleState,
     default_availability_domain,
 )
-from ..resources.work_requests import WorkRequest, WorkRequestStatus
+from ..resources.work_requests import StoredWorkRequest, WorkRequest, WorkRequestStatus
 from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
 
 JSON = "application/json"
@@ -172,11 +172,21 @@ class JournalEntryView(AdminModel):
     durationMs: float
 
 
+class SeedDocument(BaseModel):
+    """What POST /_mockoci/backups seeds: the fixture format but policies and assignments (those are made through
+    the OCI API, or loaded from fixture files and state documents)."""
+
+    model_config = ConfigDict(extra="forbid")
+    volumeBackups: list[VolumeBackup] = Field(default_factory=list)
+    volumes: list[Volume | VolumeRecord] = Field(default_factory=list)
+    workRequests: list[StoredWorkRequest] = Field(default_factory=list)
+
+
 # The fixture format, documented as its models say; the route parses it itself (parse_document), so that its
 # errors name the backup and field as they do for fixture files.
 FixtureBody = Annotated[
     Any,
-    PlainValidator(lambda document: document, json_schema_input_type=list[VolumeBackup] | TenancyDocument),
+    PlainValidator(lambda document: document, json_schema_input_type=list[VolumeBackup] | SeedDocument),
     Body(description='Fixture format: an array of VolumeBackup objects, or {"volumeBackups": [...], '
                      '"volumes": [{"id", "compartmentId", "sizeInGBs"}]}.'),
 ]
@@ -227,6 +237,9 @@ async def seed_backups(
         fixtures = parse_document(document, "request body", region=store.region)
     except FixtureError as exc:
         raise errors.InvalidParameter(str(exc)) from exc
+    if fixtures.policies or fixtures.assignments:
+        raise errors.InvalidParameter("request body: backup policies and assignments are made through the OCI API "
+                                      "(or loaded from fixture files and state documents), not seeded here.")
     store.seed_records(tenancy=tenancy, kind=VOLUMES, models=fixtures.volumes)
     return _backups(store.seed(tenancy=tenancy, backups=fixtures.backups, etags=fixtures.etags), status=201)
 
