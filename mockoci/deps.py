@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
+from pydantic import BeforeValidator
 
+from . import errors
 from .middleware import TENANCY_KEY
+from .models import query_digits
+from .pagination import InvalidPageToken
 from .regions import REGION_KEY
 from .store import DEFAULT_TENANCY, VolumeBackupStore
 
@@ -41,3 +45,27 @@ RetryToken = Annotated[
     str | None,
     Header(alias="opc-retry-token", max_length=64, description="Makes the request idempotent for 24 hours."),
 ]
+
+
+# Paging, as every OCI list operation takes it: `limit` in digits (OCI takes no `+5` or `5_0`), `page` an opaque
+# token from the previous page's `opc-next-page`, bound to the query (its digest) and to the calling tenancy.
+PageLimit = Annotated[int, Query(ge=1, le=1000), BeforeValidator(query_digits)]
+PageToken = Annotated[str | None, Query(max_length=1024)]
+
+
+def page_cursor(request: Request, page: str | None, digest: str, tenancy: str) -> tuple[str, str] | None:
+    """Where a list goes on from (None: its first page); a forged, stale or foreign token is 400."""
+    if page is None:
+        return None
+    try:
+        cursor: tuple[str, str] = request.app.state.page_tokens.decode(page, digest, tenancy=tenancy)
+    except InvalidPageToken as exc:
+        raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
+    return cursor
+
+
+def next_page_headers(request: Request, cursor: tuple[str, str] | None, digest: str, tenancy: str) -> dict[str, str]:
+    """`opc-next-page` while more items follow `cursor` (None: this was the last page)."""
+    if cursor is None:
+        return {}
+    return {"opc-next-page": request.app.state.page_tokens.encode(cursor, digest, tenancy=tenancy)}

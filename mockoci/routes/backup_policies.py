@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
-from ..deps import IfMatch, RetryToken, caller
+from ..deps import IfMatch, PageLimit, PageToken, RetryToken, caller, next_page_headers, page_cursor
 from ..engine import Record
-from ..pagination import InvalidPageToken, query_digest
+from ..pagination import query_digest
 from ..resources.backup_policies import (
     CreateVolumeBackupPolicyAssignmentDetails,
     CreateVolumeBackupPolicyDetails,
@@ -43,22 +43,16 @@ def _list_body(items: list[Record]) -> bytes:
 async def list_volume_backup_policies(
     request: Request,
     compartment_id: Annotated[str | None, Query(alias="compartmentId", min_length=1, max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    page: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: PageLimit = 100,
+    page: PageToken = None,
 ) -> Response:
     """With `compartmentId`: the user-defined policies there, oldest first; without: Oracle's predefined ones."""
     store, tenancy = caller(request)
     digest = query_digest({"policies": "1", "compartmentId": compartment_id})
-    tokens = request.app.state.page_tokens
-    try:
-        after = tokens.decode(page, digest) if page is not None else None
-    except InvalidPageToken as exc:
-        raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
+    after = page_cursor(request, page, digest, tenancy)
     result = store.list_volume_backup_policies(tenancy=tenancy, compartment_id=compartment_id, limit=limit,
                                                after=after)
-    headers = {}
-    if result.next_cursor is not None:
-        headers["opc-next-page"] = tokens.encode(result.next_cursor, digest)
+    headers = next_page_headers(request, result.next_cursor, digest, tenancy)
     return Response(_list_body(result.items), media_type=JSON, headers=headers)
 
 
@@ -109,8 +103,8 @@ async def delete_volume_backup_policy(policy_id: PolicyId, request: Request, if_
 async def get_volume_backup_policy_asset_assignment(
     request: Request,
     asset_id: Annotated[str, Query(alias="assetId", min_length=1, max_length=255)],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    page: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: PageLimit = 100,
+    page: PageToken = None,
 ) -> Response:
     """The policy assignment of a volume: a list of none or one (a single page)."""
     store, tenancy = caller(request)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BeforeValidator
 from starlette.responses import Response
 
 from .. import errors
-from ..deps import IfMatch, RetryToken, caller, caller_region
+from ..deps import IfMatch, PageLimit, PageToken, RetryToken, caller, caller_region, next_page_headers, page_cursor
 from ..models import (
     LIFECYCLE_STATES,
     ChangeVolumeBackupCompartmentDetails,
@@ -20,9 +19,8 @@ from ..models import (
     SortOrder,
     UpdateVolumeBackupDetails,
     VolumeBackup,
-    query_digits,
 )
-from ..pagination import InvalidPageToken, query_digest
+from ..pagination import query_digest
 from ..regions import region as known_region
 from ..store import ListQuery, StoredBackup
 
@@ -66,8 +64,8 @@ async def list_volume_backups(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
     volume_id: Annotated[str | None, Query(alias="volumeId", max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000), BeforeValidator(query_digits)] = 100,
-    page: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: PageLimit = 100,
+    page: PageToken = None,
     display_name: Annotated[str | None, Query(alias="displayName", max_length=255)] = None,
     source_volume_backup_id: Annotated[str | None, Query(alias="sourceVolumeBackupId", max_length=255)] = None,
     sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
@@ -102,17 +100,10 @@ async def list_volume_backups(
             "region": region,
         }
     )
-    tokens = request.app.state.page_tokens
-    try:
-        after = tokens.decode(page, digest, tenancy=tenancy) if page is not None else None
-    except InvalidPageToken as exc:
-        raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
+    after = page_cursor(request, page, digest, tenancy)
     result = store.list_volume_backups(tenancy=tenancy, query=query, limit=limit, after=after, region=region)
     body = b"[" + b",".join(stored.json() for stored in result.items) + b"]"
-    headers = {}
-    if result.next_cursor is not None:
-        headers["opc-next-page"] = tokens.encode(result.next_cursor, digest, tenancy=tenancy)
-    return Response(body, media_type=JSON, headers=headers)
+    return Response(body, media_type=JSON, headers=next_page_headers(request, result.next_cursor, digest, tenancy))
 
 
 @router.post("", response_model=VolumeBackup, operation_id="CreateVolumeBackup")

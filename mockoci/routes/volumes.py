@@ -8,10 +8,10 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
-from ..deps import IfMatch, RetryToken, caller, caller_region
+from ..deps import IfMatch, PageLimit, PageToken, RetryToken, caller, caller_region, next_page_headers, page_cursor
 from ..engine import Record
 from ..models import SortBy, SortOrder
-from ..pagination import InvalidPageToken, query_digest
+from ..pagination import query_digest
 from ..resources.volumes import VOLUME_STATES, CreateVolumeDetails, UpdateVolumeDetails, Volume, VolumeQuery
 from .volume_backups import ERRORS, JSON
 
@@ -29,8 +29,8 @@ async def list_volumes(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
     availability_domain: Annotated[str | None, Query(alias="availabilityDomain", max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    page: Annotated[str | None, Query(max_length=1024)] = None,
+    limit: PageLimit = 100,
+    page: PageToken = None,
     display_name: Annotated[str | None, Query(alias="displayName", max_length=255)] = None,
     sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
@@ -59,13 +59,9 @@ async def list_volumes(
         "clusterPlacementGroupId": cluster_placement_group_id, "lifecycleState": state,
         "sortBy": query.sort_by, "descending": str(query.descending),
     })
-    tokens = request.app.state.page_tokens
-    try:
-        after = tokens.decode(page, digest, tenancy=tenancy) if page is not None else None
-    except InvalidPageToken as exc:
-        raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
+    after = page_cursor(request, page, digest, tenancy)
     items, next_cursor = store.list_volumes(tenancy=tenancy, query=query, limit=limit, after=after, region=region)
-    headers = {} if next_cursor is None else {"opc-next-page": tokens.encode(next_cursor, digest, tenancy=tenancy)}
+    headers = next_page_headers(request, next_cursor, digest, tenancy)
     return Response(b"[" + b",".join(stored.json() for stored in items) + b"]", media_type=JSON, headers=headers)
 
 

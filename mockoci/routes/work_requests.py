@@ -9,27 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from .. import errors
-from ..deps import caller, caller_region
+from ..deps import PageLimit, PageToken, caller, caller_region, next_page_headers, page_cursor
 from ..models import SortOrder
-from ..pagination import InvalidPageToken, query_digest
+from ..pagination import query_digest
 from ..resources.work_requests import WorkRequest, WorkRequestError, WorkRequestLogEntry, entries_page
 from .volume_backups import ERRORS, JSON
 
 router = APIRouter(prefix="/20160918/workRequests", tags=["WorkRequest"], responses=ERRORS)
 WorkRequestId = Annotated[str, Path(alias="workRequestId", min_length=1, max_length=255, description="The OCID.")]
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Page = Annotated[str | None, Query(max_length=1024)]
-
-
-def _cursor(request: Request, page: str | None, digest: str, tenancy: str) -> tuple[str, str] | None:
-    if page is None:
-        return None
-    try:
-        cursor: tuple[str, str] = request.app.state.page_tokens.decode(page, digest, tenancy=tenancy)
-        return cursor
-    except InvalidPageToken as exc:
-        raise errors.InvalidParameter(f"Invalid page: {exc}.") from exc
 
 
 @router.get("", response_model=list[WorkRequest], operation_id="ListWorkRequests")
@@ -37,8 +24,8 @@ async def list_work_requests(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
     resource_id: Annotated[str | None, Query(alias="resourceId", max_length=255)] = None,
-    limit: Limit = 100,
-    page: Page = None,
+    limit: PageLimit = 100,
+    page: PageToken = None,
 ) -> Response:
     """Lists a compartment's work requests, newest first (only those naming `resourceId`, if given)."""
     store, tenancy = caller(request)
@@ -47,10 +34,9 @@ async def list_work_requests(
                            "compartmentId": compartment_id, "resourceId": resource_id})
     items, next_cursor = store.list_work_requests(
         tenancy=tenancy, compartment_id=compartment_id, resource_id=resource_id, limit=limit,
-        after=_cursor(request, page, digest, tenancy), region=region,
+        after=page_cursor(request, page, digest, tenancy), region=region,
     )
-    tokens = request.app.state.page_tokens
-    headers = {} if next_cursor is None else {"opc-next-page": tokens.encode(next_cursor, digest, tenancy=tenancy)}
+    headers = next_page_headers(request, next_cursor, digest, tenancy)
     return Response(b"[" + b",".join(stored.json() for stored in items) + b"]", media_type=JSON, headers=headers)
 
 
@@ -70,21 +56,18 @@ def _entries(
     stored = store.get_work_request(tenancy=tenancy, work_request_id=work_request_id, region=region)
     descending = sort_order == "DESC"
     digest = query_digest({"operation": which, "tenancy": tenancy, "id": work_request_id, "desc": str(descending)})
-    cursor = _cursor(request, page, digest, tenancy)
+    cursor = page_cursor(request, page, digest, tenancy)
     start = int(cursor[0]) if cursor is not None and cursor[0].isdigit() else 0
     entries = getattr(stored.model, which)
     items, rest = entries_page(entries, descending=descending, limit=limit, after=start)
     body = json.dumps([item.model_dump(mode="json", by_alias=True) for item in items]).encode()
-    headers = {}
-    if rest is not None:
-        tokens = request.app.state.page_tokens
-        headers["opc-next-page"] = tokens.encode((str(rest), work_request_id), digest, tenancy=tenancy)
+    headers = next_page_headers(request, None if rest is None else (str(rest), work_request_id), digest, tenancy)
     return Response(body, media_type=JSON, headers=headers)
 
 
 @router.get("/{workRequestId}/errors", response_model=list[WorkRequestError], operation_id="ListWorkRequestErrors")
 async def list_work_request_errors(
-    work_request_id: WorkRequestId, request: Request, limit: Limit = 100, page: Page = None,
+    work_request_id: WorkRequestId, request: Request, limit: PageLimit = 100, page: PageToken = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
 ) -> Response:
     """The errors of a work request (a FAILED one has one), oldest first."""
@@ -93,7 +76,7 @@ async def list_work_request_errors(
 
 @router.get("/{workRequestId}/logs", response_model=list[WorkRequestLogEntry], operation_id="ListWorkRequestLogs")
 async def list_work_request_logs(
-    work_request_id: WorkRequestId, request: Request, limit: Limit = 100, page: Page = None,
+    work_request_id: WorkRequestId, request: Request, limit: PageLimit = 100, page: PageToken = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
 ) -> Response:
     """The log of a work request: one entry per status it went through, oldest first."""
