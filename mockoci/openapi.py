@@ -29,6 +29,10 @@ NEXT_PAGE = {
     "schema": {"type": "string"},
 }
 LOCATION = {"description": "URL of the new backup.", "schema": {"type": "string"}}
+WORK_REQUEST_ID = {
+    "description": "The OCID of the work request that follows the copy (GET /20160918/workRequests/{id}).",
+    "schema": {"type": "string"},
+}
 ERRORS_EVERYWHERE = {
     400: "CannotParseRequest, InvalidParameter, MissingParameter",
     404: "NotAuthorizedOrNotFound; InvalidParameter for a path id that cannot be an OCID; NotFound",
@@ -46,7 +50,11 @@ DESCRIPTION = """A local emulator of OCI Block Storage volume backups and the wo
 
 Every error is OCI's body `{"code", "message"}` with an `opc-request-id` header. OCI requests must carry an
 OCI request signature (`authorization` header) unless the server runs with `--auth off`. Paths under
-`/_mockoci/` are mockoci's own API and are never signed."""
+`/_mockoci/` are mockoci's own API and are never signed.
+
+Regions: every `/20160918/...` path is also served under a region's endpoint, `/<region>/20160918/...`
+(`/us-phoenix-1/20160918/volumeBackups`), and a request whose `Host` is `iaas.<region>.<realm domain>` is in that
+region; through a region only that region's resources are seen. The plain paths see every region's."""
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -78,6 +86,7 @@ def _enrich_operation(path: str, operation: dict[str, Any]) -> None:
             headers["opc-next-page"] = NEXT_PAGE
         if operation_id == "CopyVolumeBackup":
             headers["location"] = headers["content-location"] = LOCATION
+            headers["opc-work-request-id"] = WORK_REQUEST_ID
     if not oci:
         return
     parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])

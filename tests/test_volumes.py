@@ -249,3 +249,16 @@ def test_faults_and_the_journal_know_the_volume_operations(client: Any, mock: Mo
                   if isinstance(op, dict) and "operationId" in op}
     assert {"CreateVolume", "GetVolume", "ListVolumes", "UpdateVolume", "DeleteVolume", "GetWorkRequest",
             "ListWorkRequests", "ListWorkRequestErrors", "ListWorkRequestLogs"} <= operations
+
+
+def test_list_volumes_refuses_an_unknown_or_empty_state(strict_server: MockOCIServer, oci_config: dict[str, Any],
+                                                        mock: MockOCI) -> None:
+    signer = oci.signer.Signer(TENANCY, oci_config["user"], oci_config["fingerprint"], None,
+                               private_key_content=oci_config["key_content"])
+    for state in ("", "CREATING"):
+        answer = requests.get(f"{strict_server.url}/20160918/volumes", auth=signer, timeout=10,
+                              params={"compartmentId": COMPARTMENT, "lifecycleState": state})
+        assert (answer.status_code, answer.json()["code"]) == (400, "InvalidParameter")
+    answer = requests.get(f"{strict_server.url}/20160918/volumes", auth=signer, timeout=10,
+                          params={"compartmentId": COMPARTMENT, "lifecycleState": "available"})
+    assert answer.status_code == 200  # compared without regard to case, as for backups

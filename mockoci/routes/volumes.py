@@ -45,7 +45,7 @@ async def list_volumes(
     """Lists the volumes in a compartment, one page at a time (`opc-next-page` while more exist)."""
     store, tenancy = caller(request)
     region = caller_region(request)
-    state = lifecycle_state.upper() if lifecycle_state else None
+    state = lifecycle_state.upper() if lifecycle_state is not None else None
     if state is not None and state not in VOLUME_STATES:
         raise errors.InvalidParameter(f"Invalid lifecycleState: must be one of {', '.join(VOLUME_STATES)}.")
     query = VolumeQuery(
