@@ -36,6 +36,7 @@ class Console:
         self._reader.start()
         found = self.wait_for(r"running on (http://127\.0\.0\.1:\d+)")
         self.url = found.group(1)
+        self.wait_for(r"^  (one line per request|requests are not logged)")  # the banner's last line
         requests.get(self.url + "/_mockoci/health", timeout=10).raise_for_status()
 
     def _read(self) -> None:
