@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,6 +15,8 @@ from .models import VolumeBackup
 from .resources.backup_policies import PREDEFINED, VolumeBackupPolicy, VolumeBackupPolicyAssignment
 from .resources.volumes import Volume, VolumeSpec, volume_from_spec
 from .resources.work_requests import StoredWorkRequest
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 VOLUME_KEYS = {"id", "compartmentId", "sizeInGBs"}  # the short form of a volume: an AVAILABLE one
 
@@ -69,13 +71,7 @@ def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") 
             if not isinstance(etag, str) or not etag:
                 raise FixtureError(f"{source}: volumeBackups[{index}].etag: must be a non-empty string")
             item = {key: value for key, value in item.items() if key != "etag"}
-        try:
-            result.backups.append(VolumeBackup.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            reason = str(first["msg"]).removeprefix("Value error, ")
-            name = ".".join(str(part) for part in first["loc"])
-            raise FixtureError(f"{source}: volumeBackups[{index}].{name}: {reason}") from exc
+        result.backups.append(_validated(VolumeBackup, item, f"{source}: volumeBackups[{index}]"))
         if etag is not None:
             result.etags[result.backups[-1].id] = etag
     now = datetime.now(UTC)
@@ -91,33 +87,28 @@ def parse_document(document: Any, source: str, *, region: str = "us-ashburn-1") 
             spec = VolumeSpec(compartment_id=compartment, size_in_gbs=size)
             result.volumes.append(volume_from_spec(item["id"], spec, region=region, created=now))
             continue
-        try:
-            result.volumes.append(Volume.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            name = ".".join(str(part) for part in first["loc"])
-            raise FixtureError(f"{source}: volumes[{index}].{name}: {first['msg']}") from exc
-    for index, item in enumerate(_array(document, "workRequests", source)):
-        try:
-            result.work_requests.append(StoredWorkRequest.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            name = ".".join(str(part) for part in first["loc"])
-            raise FixtureError(f"{source}: workRequests[{index}].{name}: {first['msg']}") from exc
+        result.volumes.append(_validated(Volume, item, f"{source}: volumes[{index}]"))
     models: tuple[tuple[str, type[BaseModel], list[Any]], ...] = (
+        ("workRequests", StoredWorkRequest, result.work_requests),
         ("volumeBackupPolicies", VolumeBackupPolicy, result.policies),
         ("volumeBackupPolicyAssignments", VolumeBackupPolicyAssignment, result.assignments),
     )
     for key, model, items in models:
         for index, item in enumerate(_array(document, key, source)):
-            try:
-                items.append(model.model_validate(item))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                name = ".".join(str(part) for part in first["loc"])
-                raise FixtureError(f"{source}: {key}[{index}].{name}: {first['msg']}") from exc
+            items.append(_validated(model, item, f"{source}: {key}[{index}]"))
     _check_assignments(result, source)
     return result
+
+
+def _validated(model: type[ModelT], item: Any, where: str) -> ModelT:
+    """`item` as `model`; a FixtureError naming `where`, the field and why, if it is not one."""
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        name = ".".join(str(part) for part in first["loc"])
+        raise FixtureError(f"{where}.{name}: {reason}") from exc
 
 
 def _check_assignments(fixtures: FixtureSet, source: str) -> None:
