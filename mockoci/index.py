@@ -14,6 +14,13 @@ from sortedcontainers import SortedList
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
 
+
+def is_descending(sort_by: str, sort_order: str | None) -> bool:
+    """OCI's list order: as `sort_order` says; without one, TIMECREATED newest first and DISPLAYNAME ascending."""
+    if sort_order is not None:
+        return sort_order == "DESC"
+    return sort_by == "TIMECREATED"
+
 class Listed(Protocol):
     """What the index reads of a resource."""
 

@@ -52,6 +52,12 @@ def _loopback(host: str) -> str:
     return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
 
 
+def _url_host(host: str) -> str:
+    """`_loopback(host)` as a URL writes it (an IPv6 address in brackets)."""
+    local = _loopback(host)
+    return f"[{local}]" if ":" in local else local
+
+
 class MockOCIServer:
     """Runs mockoci with uvicorn in a daemon thread (`start`) or in the foreground (`run`); port 0 (the default
     here) picks a free port.
@@ -83,9 +89,7 @@ class MockOCIServer:
 
     @property
     def url(self) -> str:
-        host = _loopback(self.settings.host)
-        host = f"[{host}]" if ":" in host else host
-        return f"{'https' if self.settings.https else 'http'}://{host}:{self.port}"
+        return f"{'https' if self.settings.https else 'http'}://{_url_host(self.settings.host)}:{self.port}"
 
     @property
     def proxy_port(self) -> int:
@@ -96,9 +100,7 @@ class MockOCIServer:
     @property
     def proxy_url(self) -> str:
         """What a client sets HTTPS_PROXY to."""
-        host = _loopback(self.settings.host)
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.proxy_port}"
+        return f"http://{_url_host(self.settings.host)}:{self.proxy_port}"
 
     @property
     def ca_bundle(self) -> Path | None:

@@ -13,6 +13,7 @@ from typing import Any, Literal, cast
 
 from .. import errors
 from ..engine import Engine, Kind, Partition, Record, Step, check_if_match, request_fingerprint
+from ..index import is_descending
 from ..models import (
     ChangeVolumeBackupCompartmentDetails,
     CopyVolumeBackupDetails,
@@ -152,9 +153,7 @@ class ListQuery:
 
     @property
     def descending(self) -> bool:
-        if self.sort_order is not None:
-            return self.sort_order == "DESC"
-        return self.sort_by == "TIMECREATED"
+        return is_descending(self.sort_by, self.sort_order)
 
     def matches(self, backup: VolumeBackup) -> bool:
         return (

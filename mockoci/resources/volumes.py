@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 
 from .. import errors
 from ..engine import Engine, Kind, Partition, Record, Step, check_if_match, request_fingerprint
+from ..index import is_descending
 from ..models import DefinedTags, DisplayName, FreeformTags, OCIDatetime, WireModel, integral
 from . import BACKUPS, VOLUMES
 
@@ -156,9 +157,7 @@ class VolumeQuery:
 
     @property
     def descending(self) -> bool:
-        if self.sort_order is not None:
-            return self.sort_order == "DESC"
-        return self.sort_by == "TIMECREATED"
+        return is_descending(self.sort_by, self.sort_order)
 
     def matches(self, volume: Volume) -> bool:
         return (
