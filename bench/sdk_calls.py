@@ -1,7 +1,7 @@
 """mockoci as the `oci` SDK sees it: one call at a time, mockoci's server CPU per call next to a bare replay's.
 
-    python bench/sdk_calls.py                 # 2,000 calls per operation and server, 2 rounds (about 2 minutes)
-    python bench/sdk_calls.py --calls 50 --rounds 1       # the CI smoke run
+    python bench/sdk_calls.py                 # 2,000 calls per operation and server, 2 rounds (about 3 minutes)
+    python bench/sdk_calls.py --calls 50 --warmup 10 --rounds 1        # the CI smoke run
 
 The real SDK (`oci.core.BlockstorageClient`, its own signer, its default retry strategy) makes four calls, one at a
 time on one connection: get_volume_backup, update_volume_backup with if_match (the etag the previous update
@@ -16,8 +16,8 @@ compartment of 60 backups, the creates go to another one). The servers, each its
 For each, over `--calls` calls after `--warmup` unmeasured ones: the server's CPU time per call (utime + stime from
 /proc/PID/stat), the mean call time the client observed, and the server's share of it. mockoci's extra CPU per
 call (over the replay's) has issue 12's targets: at most 100 us for get and list, 150 us for create and update.
-The servers take turns each round and the lowest figure of the rounds is kept. Figures are printed, never
-asserted; no wrk needed.
+The servers take turns at each operation (so the load of this shared machine hits them alike) and the lowest
+figure of the rounds is kept. Figures are printed, never asserted; no wrk needed.
 """
 
 from __future__ import annotations
@@ -193,8 +193,8 @@ def run(folder: Path, identity: Identity, calls: int, warmup: int, rounds: int) 
         replay = Target("replay", replay_server, client_for(identity, replay_server.port),
                         default.backup_id, etag, default.volume_id)
         for _ in range(rounds):
-            for target in (replay, default, quiet):
-                for operation in OPERATIONS:
+            for operation in OPERATIONS:
+                for target in (replay, default, quiet):
                     figure = measure(target, operation, calls, warmup)
                     best = results.setdefault(target.name, {}).get(operation)
                     if best is not None:
