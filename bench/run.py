@@ -400,7 +400,8 @@ def timed_reset(session: Session, port: int) -> float:
 
 
 def measure_startup() -> dict[str, float]:
-    times, rss = [], 0
+    """`mockoci serve` from Popen to the first 200 (median of 5), and the CPU time it had used by then."""
+    times, cpu, rss = [], [], 0
     for _ in range(5):
         port = free_port()
         start = time.perf_counter()
@@ -411,10 +412,11 @@ def measure_startup() -> dict[str, float]:
         )
         wait_for(port, process)
         times.append(time.perf_counter() - start)
+        cpu.append(Server(port, process).cpu_seconds())
         rss = Server(port, process).rss()
         process.terminate()
         process.wait(10)
-    return {"serve_s": sorted(times)[2], "rss_serve_empty": rss}
+    return {"serve_s": sorted(times)[2], "serve_cpu_s": sorted(cpu)[2], "rss_serve_empty": rss}
 
 
 def probe(name: str) -> dict[str, float]:
@@ -437,7 +439,7 @@ def describe(load: Load) -> str:
 
 
 def versus(load: Load, ceiling: Load, name: str) -> str:
-    return f"{load.rps / ceiling.rps:.2f} of {name} (by CPU {ceiling.cpu_us / load.cpu_us:.2f})"
+    return f"{ceiling.cpu_us / load.cpu_us:.2f} of {name} by CPU ({load.rps / ceiling.rps:.2f} by req/s)"
 
 
 def throughput_rows(results: dict[str, dict[str, Load]]) -> list[list[str]]:
@@ -459,16 +461,16 @@ def throughput_rows(results: dict[str, dict[str, Load]]) -> list[list[str]]:
             measure = f"{operation} mockoci, auth {mode}"
             if load is None:
                 rows.append(
-                    row(measure, "n/a (no --auth verify --public-key)", "", f">= {goal} of FastAPI", None)
+                    row(measure, "n/a (no --auth verify --public-key)", "", f">= {goal} of FastAPI by CPU", None)
                 )
                 continue
-            ratio = load.rps / fastapi.rps
+            ratio = fastapi.cpu_us / load.cpu_us  # by CPU per request: steadier than req/s on a busy machine
             rows.append(
                 row(
                     measure,
                     describe(load),
                     versus(load, fastapi, "FastAPI") + ", " + versus(load, asgi, "ASGI"),
-                    f">= {goal} of FastAPI",
+                    f">= {goal} of FastAPI by CPU",
                     ratio >= goal,
                 )
             )
@@ -570,7 +572,7 @@ def startup_rows() -> list[list[str]]:
     rows = [
         row(
             "start-up, mockoci serve",
-            f"{serve['serve_s'] * 1000:.0f} ms",
+            f"{serve['serve_s'] * 1000:.0f} ms (CPU {serve['serve_cpu_s'] * 1000:.0f} ms)",
             "process start to first 200",
             "< 500 ms",
             serve["serve_s"] < 0.5,
