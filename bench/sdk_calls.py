@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -234,12 +235,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="rounds; the lowest figure of them is kept")
     args = parser.parse_args()
     started = time.monotonic()
+    print(f"mockoci through the oci SDK on {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at start", flush=True)
     with tempfile.TemporaryDirectory(prefix="mockoci-sdk-calls-") as tmp:
         folder = Path(tmp)
         results = run(folder, make_identity(folder), args.calls, args.warmup, args.rounds)
     print_table(rows(results))
     print(f"{args.calls:,} calls per operation, server and round, {args.rounds} round(s): "
-          f"{time.monotonic() - started:.0f} s")
+          f"{time.monotonic() - started:.0f} s, load {os.getloadavg()[0]:.2f} at end")
 
 
 if __name__ == "__main__":
