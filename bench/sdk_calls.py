@@ -1,6 +1,6 @@
 """mockoci as the `oci` SDK sees it: one call at a time, mockoci's server CPU per call next to a bare replay's.
 
-    python bench/sdk_calls.py                 # 2,000 calls per operation and server, 2 rounds (about 3 minutes)
+    python bench/sdk_calls.py                 # 2,000 calls per operation and server, 2 rounds (about 4 minutes)
     python bench/sdk_calls.py --calls 50 --warmup 10 --rounds 1        # the CI smoke run
 
 The real SDK (`oci.core.BlockstorageClient`, its own signer, its default retry strategy) makes four calls, one at a
