@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,8 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from . import errors
+from .operations import operations
 
 logger = logging.getLogger("mockoci")
 REQUEST_ID_KEY = "mockoci.request_id"
@@ -39,8 +40,8 @@ def error_response(error: errors.OCIError, request_id: str, headers: dict[str, s
     return response
 
 
-def request_id_of(request: Request) -> str:
-    request_id = request.scope.get(REQUEST_ID_KEY)
+def request_id_of(scope: Scope) -> str:
+    request_id = scope.get(REQUEST_ID_KEY)
     return request_id if isinstance(request_id, str) else new_request_id()
 
 
@@ -69,51 +70,43 @@ def validation_error(details: Sequence[Any]) -> errors.OCIError:
     return errors.InvalidParameter(f"Invalid {name}: {reason}.")
 
 
-async def _oci_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, errors.OCIError)
-    return error_response(exc, request_id_of(request))
-
-
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
-    return error_response(validation_error(exc.errors()), request_id_of(request))
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    error_class = _STATUS_ERRORS.get(exc.status_code, errors.InternalServerError)
-    error = error_class()
-    if error_class is errors.InternalServerError:
-        error.message = str(exc.detail)
-    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
-    if exc.status_code == 405:
-        headers["allow"] = ", ".join(allowed_methods(request))
-    response = error_response(error, request_id_of(request), headers)
-    response.status_code = exc.status_code
-    return response
-
-
-def allowed_methods(request: Request) -> list[str]:
-    """Every method the OpenAPI document lists at this request's path (Starlette names only one route's)."""
-    methods: set[str] = set()
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-        if re.fullmatch(pattern, request.url.path):
-            methods.update(method.upper() for method in operations)
-    return sorted(methods)
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    request_id = request_id_of(request)
+def exception_response(exc: Exception, scope: Scope) -> Response:
+    """The response to a request that raised `exc`: an OCIError as itself, a validation error as its first
+    problem, an HTTP error (404, 405 with `allow`, 400 for a body FastAPI cannot decode) as OCI's error of that
+    status, and anything else as 500 InternalServerError, logged. FastAPI's exception handlers and the
+    dispatcher both answer through it."""
+    request_id = request_id_of(scope)
+    if isinstance(exc, errors.OCIError):
+        return error_response(exc, request_id)
+    if isinstance(exc, RequestValidationError):
+        return error_response(validation_error(exc.errors()), request_id)
+    if isinstance(exc, StarletteHTTPException):
+        error_class = _STATUS_ERRORS.get(exc.status_code, errors.InternalServerError)
+        error = error_class()
+        if error_class is errors.InternalServerError:
+            error.message = str(exc.detail)
+        headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+        if exc.status_code == 405:
+            headers["allow"] = ", ".join(allowed_methods(scope))
+        response = error_response(error, request_id, headers)
+        response.status_code = exc.status_code
+        return response
     # Starlette's ServerErrorMiddleware logs the traceback after this response is sent.
-    logger.error("unexpected %s in %s %s (opc-request-id %s)", type(exc).__name__, request.method,
-                 request.url.path, request_id)
+    logger.error("unexpected %s in %s %s (opc-request-id %s)", type(exc).__name__, scope["method"],
+                 Request(scope).url.path, request_id)
     return error_response(errors.InternalServerError(), request_id)
+
+
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every method an operation takes at this request's path (Starlette names only one route's)."""
+    return operations(scope["app"]).allowed_methods(scope["path"])
+
+
+async def _exception_handler(request: Request, exc: Exception) -> Response:
+    return exception_response(exc, request.scope)
 
 
 def install(app: FastAPI) -> None:
     """Route every error the app can raise through OCI's error body."""
-    app.add_exception_handler(errors.OCIError, _oci_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    for error_class in (errors.OCIError, RequestValidationError, StarletteHTTPException, Exception):
+        app.add_exception_handler(error_class, _exception_handler)

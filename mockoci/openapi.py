@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from .models import LIFECYCLE_STATES
-from .operations import oci_operation_ids
+from .operations import oci_operations
 from .resources.volumes import VOLUME_STATES
 
 OCI_PREFIX = "/20160918/"
@@ -110,10 +110,9 @@ def _any_case(words: tuple[str, ...]) -> str:
     return "^(" + "|".join(letters(word) for word in words) + ")$"
 
 
-def _name_the_operations(document: dict[str, Any]) -> None:
-    """An `operation` the admin API takes (the journal's filter, a fault rule's) is one of the document's own OCI
+def _name_the_operations(document: dict[str, Any], known: list[str]) -> None:
+    """An `operation` the admin API takes (the journal's filter, a fault rule's) is one of the app's OCI
     operationIds, as the routes refuse any other."""
-    known = oci_operation_ids(document)
 
     def restrict(schema: dict[str, Any]) -> None:
         for alternative in [schema, *schema.get("anyOf", [])]:
@@ -141,7 +140,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    _name_the_operations(document)
+    _name_the_operations(document, oci_operations(app))
     if app.state.settings.admin_token is not None:
         _require_admin_token(document)
     app.openapi_schema = document

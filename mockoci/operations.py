@@ -1,18 +1,25 @@
-"""Which operation a request is for, found from the app's OpenAPI paths before any route runs."""
+"""Which operation a request is for, found from the app's routes before any route runs.
+
+An app's `OperationTable` (on `app.state.operations`) lists the operations of its documented routes, in
+routing order: method, path regex and operationId, as the OpenAPI document names them. It is read from the
+route objects (a few microseconds), never from `app.openapi()`, which builds the whole document: ~80 ms on a
+new server's first request.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from starlette.types import Scope
 
 ADMIN_PREFIX = "/_mockoci"
-OPERATION_KEY = "mockoci.operation"
-_TABLE_ATTRIBUTE = "mockoci_operations"
-_PARAMETER = re.compile(r"\\\{[^}]+\\\}")
-
-OperationTable = list[tuple[str, re.Pattern[str], str]]
+OPERATION_KEY = "mockoci.operation"  # the request's operationId (None: no operation), for the journal
+MATCH_KEY = "mockoci.match"  # the request's (Operation, path parameters), for the dispatcher
 
 
 def is_admin_path(path: str) -> bool:
@@ -20,33 +27,52 @@ def is_admin_path(path: str) -> bool:
     return path in ("/", ADMIN_PREFIX) or path.startswith(ADMIN_PREFIX + "/")
 
 
-def operation_table(app: Any) -> OperationTable:
-    """(method, path regex, operationId) for every operation in the app's OpenAPI document; built once."""
-    table: OperationTable | None = getattr(app.state, _TABLE_ATTRIBUTE, None)
-    if table is None:
-        table = []
-        for path, item in app.openapi().get("paths", {}).items():
-            regex = re.compile("^" + _PARAMETER.sub("[^/]+", re.escape(path)) + "$")
-            for method, operation in item.items():
-                if isinstance(operation, dict) and "operationId" in operation:
-                    table.append((method.upper(), regex, operation["operationId"]))
-        setattr(app.state, _TABLE_ATTRIBUTE, table)
+@dataclass(frozen=True, slots=True, eq=False)
+class Operation:
+    """One documented route: `GET /20160918/volumeBackups/{volumeBackupId}` is GetVolumeBackup."""
+
+    method: str
+    path: str
+    regex: re.Pattern[str]
+    operation_id: str
+    endpoint: Callable[..., Any]  # the route function
+
+
+class OperationTable:
+    """The operations of an app's routers, in routing order, split into the OCI ones and mockoci's own."""
+
+    def __init__(self, routers: Iterable[APIRouter]) -> None:
+        operations = [
+            Operation(method, route.path_format, route.path_regex, route.operation_id or route.unique_id,
+                      route.endpoint)
+            for router in routers for route in router.routes
+            if isinstance(route, APIRoute) and route.include_in_schema for method in sorted(route.methods or ())
+        ]
+        self.oci = [operation for operation in operations if not is_admin_path(operation.path)]
+        self.admin = [operation for operation in operations if is_admin_path(operation.path)]
+        self.oci_operation_ids = sorted(operation.operation_id for operation in self.oci)
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation `method path` is for, and its path parameters by name."""
+        for operation in self.admin if is_admin_path(path) else self.oci:
+            if operation.method == method and (found := operation.regex.match(path)) is not None:
+                return operation, found.groupdict()
+        return None
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """Every method some operation takes at `path`."""
+        return sorted({operation.method for operation in self.oci + self.admin if operation.regex.match(path)})
+
+
+def operations(app: Any) -> OperationTable:
+    table: OperationTable = app.state.operations
     return table
 
 
-def oci_operation_ids(document: dict[str, Any]) -> list[str]:
-    """The operationIds of the OCI operations (paths outside /_mockoci/) in an OpenAPI document, sorted."""
-    return sorted(
-        operation["operationId"]
-        for path, item in document.get("paths", {}).items() if not is_admin_path(path)
-        for operation in item.values() if isinstance(operation, dict) and "operationId" in operation
-    )
-
-
 def oci_operations(app: Any) -> list[str]:
-    """The operationIds of the OCI API the app serves, from its routes: what fault rules and the journal's
-    filter may name."""
-    return oci_operation_ids(app.openapi())
+    """The operationIds of the OCI API the app serves, sorted: what fault rules and the journal's filter may
+    name."""
+    return operations(app).oci_operation_ids
 
 
 def unknown_operation(app: Any, operation: str | None) -> str | None:
@@ -59,19 +85,20 @@ def unknown_operation(app: Any, operation: str | None) -> str | None:
     return f"unknown operation {operation!r}; the operations are {', '.join(known)}"
 
 
-def operation_of(scope: Scope) -> str | None:
-    """The operationId of the request (`CreateVolumeBackup`); None when no operation matches. Cached in the
-    scope."""
-    if OPERATION_KEY in scope:
-        cached: str | None = scope[OPERATION_KEY]
+def match(scope: Scope) -> tuple[Operation, dict[str, str]] | None:
+    """The operation the request is for and its path parameters; None when none matches. Cached in the scope:
+    the journal asks first, the fault rules and the dispatcher read the same answer."""
+    if MATCH_KEY in scope:
+        cached: tuple[Operation, dict[str, str]] | None = scope[MATCH_KEY]
         return cached
-    operation: str | None = None
     app = scope.get("app")
-    if app is not None:
-        method, path = scope["method"], scope["path"]
-        for candidate_method, regex, operation_id in operation_table(app):
-            if candidate_method == method and regex.match(path):
-                operation = operation_id
-                break
-    scope[OPERATION_KEY] = operation
-    return operation
+    found = operations(app).match(scope["method"], scope["path"]) if app is not None else None
+    scope[MATCH_KEY] = found
+    scope[OPERATION_KEY] = found[0].operation_id if found is not None else None
+    return found
+
+
+def operation_of(scope: Scope) -> str | None:
+    """The operationId of the request (`CreateVolumeBackup`); None when no operation matches."""
+    found = match(scope)
+    return found[0].operation_id if found is not None else None
