@@ -4,7 +4,8 @@
   tenancy that holds something a client created is never forgotten to make room: a newcomer is refused
   (400 `LimitExceeded`, naming the setting) when every kept tenancy holds client data.
 - Versioned records: each write stores a new `Record` (model, etag, region); the old one is never changed.
-- A sorted per-compartment index per resource kind (`RecordIndex`), so a list page is a cursor walk.
+- A sorted per-compartment index per resource kind (`RecordIndex`), with a group per value of each field the
+  kind's lists filter on, so a list page is a cursor walk of the smallest group its filters name.
 - Lifecycle transitions driven by the store's clock: a heap of due transitions, applied before every
   operation; a transition applies only if its record is still in the state it was scheduled from.
 - Retry tokens bound to the operation's parameters, capped and expiring.
@@ -96,7 +97,8 @@ class Kind:
     `record` the Record class its versions are stored in; `compact` shrinks a model for storing;
     `progress(model)` the steps a record in its current state makes by itself; `may_still_apply[S]` the states
     from which a record reaches S by itself (pending transitions from S of a record in none of them are
-    swept out).
+    swept out); `indexed` the model's fields its lists filter on by equality, which its index groups records
+    by (the compartment, display name and region are always indexed).
     """
 
     name: str
@@ -107,6 +109,10 @@ class Kind:
     record: type[Record] = Record
     compact: Callable[[Any], Any] | None = None  # None: stored as given
     forget_terminated: bool = True  # TERMINATED records are forgotten after `terminated_retention`, capped
+    indexed: tuple[str, ...] = ()
+
+    def new_table(self) -> RecordIndex[Record]:
+        return RecordIndex(self.indexed)
 
 
 @dataclass(slots=True)
@@ -132,7 +138,8 @@ class Partition:
     def table(self, kind: str) -> RecordIndex[Record]:
         table = self.tables.get(kind)
         if table is None:
-            table = self.tables[kind] = RecordIndex()
+            known = Engine.KINDS.get(kind)
+            table = self.tables[kind] = known.new_table() if known is not None else RecordIndex()
         return table
 
 
@@ -232,7 +239,7 @@ class Engine:
             self._baseline_tables = {}
             for kind_name, models in self._baseline.items():
                 kind = self.KINDS[kind_name]
-                table: RecordIndex[Record] = RecordIndex()
+                table = kind.new_table()
                 for model in models:
                     table[model.id] = self._record(kind, model, etag=etags.get(model.id))
                 self._baseline_tables[kind_name] = table

@@ -1,14 +1,18 @@
-"""Unit: BackupIndex pages agree with a sort of everything, whatever was added, changed or removed."""
+"""Unit: BackupIndex pages agree with a sort of everything, whatever was added, changed or removed, with filters
+and regions too (the groups a page walks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockoci import index as index_module
 from mockoci.index import TIME_KEY_FORMAT, BackupIndex
 from mockoci.models import VolumeBackup
 
@@ -19,6 +23,7 @@ COMPARTMENTS = ("ocid1.compartment.oc1..a", "ocid1.compartment.oc1..b")
 @dataclass
 class Item:
     backup: VolumeBackup
+    region: str | None = None
 
 
 def make(n: int, *, compartment: str = COMPARTMENTS[0], name: str | None = None, second: int = 0) -> Item:
@@ -132,3 +137,169 @@ def test_a_copy_shares_the_backups_but_not_the_order() -> None:
 
     assert names(index) == [f"backup-{n}" for n in range(5)]
     assert names(clone) == ["backup-2", "backup-3", "backup-4", "zzz"]
+
+
+# -- groups: the filters' fields, display names and regions ---------------------------------------------------
+
+FIELDS = ("volume_id", "source_volume_backup_id", "lifecycle_state")
+VOLUME_IDS = ("ocid1.volume.oc1..a", "ocid1.volume.oc1..b")
+STATES = ("AVAILABLE", "AVAILABLE", "TERMINATED", "CREATING")
+REGIONS = ("us-ashburn-1", "us-phoenix-1")
+
+
+def record(n: int, *, name: str = "alpha", second: int = 0, volume: str = VOLUME_IDS[0], state: str = "AVAILABLE",
+           source: str | None = None, region: str | None = REGIONS[0], compartment: str = COMPARTMENTS[0]) -> Item:
+    backup = make(n, compartment=compartment, name=name, second=second).backup.model_copy(
+        update={"volume_id": volume, "lifecycle_state": state, "source_volume_backup_id": source}
+    )
+    return Item(backup, region)
+
+
+def grouped() -> BackupIndex[Item]:
+    return BackupIndex(FIELDS)
+
+
+def pages(index: BackupIndex[Item], limit: int, **query: Any) -> list[str]:
+    """Every page of a query, following the cursors, checking each page is full while more follow."""
+    ids: list[str] = []
+    after = None
+    while True:
+        page, after = index.page(compartment_id=COMPARTMENTS[0], limit=limit, after=after, **query)
+        ids.extend(item.backup.id for item in page)
+        if after is None:
+            return ids
+        assert len(page) == limit
+
+
+def expected(truth: dict[str, Item], sort_by: str, descending: bool, region: str | None,
+             where: dict[str, str | None]) -> list[str]:
+    def key(item: Item) -> tuple[object, str]:
+        return (item.backup.display_name if sort_by == "DISPLAYNAME" else item.backup.time_created), item.backup.id
+
+    chosen = [
+        item for item in truth.values()
+        if item.backup.compartment_id == COMPARTMENTS[0] and region in (None, item.region)
+        and all(value is None or getattr(item.backup, field) == value for field, value in where.items())
+    ]
+    return [item.backup.id for item in sorted(chosen, key=key, reverse=descending)]
+
+
+versions = st.lists(
+    st.tuples(
+        st.sampled_from(["put", "put", "put", "put", "delete"]),
+        st.integers(0, 40),
+        st.fixed_dictionaries({
+            "name": st.sampled_from(["alpha", "beta", "beta", "gamma", "alph"]),
+            "second": st.integers(0, 4),
+            "volume": st.sampled_from(VOLUME_IDS),
+            "state": st.sampled_from(STATES),
+            "source": st.none() | st.sampled_from(["ocid1.volumebackup.oc1..s1", "ocid1.volumebackup.oc1..s2"]),
+            "region": st.sampled_from(REGIONS),
+            "compartment": st.sampled_from([COMPARTMENTS[0], COMPARTMENTS[0], COMPARTMENTS[1]]),
+        }),
+    ),
+    max_size=120,
+)
+filters = st.fixed_dictionaries({
+    "volume_id": st.none() | st.sampled_from(VOLUME_IDS),
+    "display_name": st.none() | st.sampled_from(["alpha", "beta", "alph", "nobody"]),
+    "source_volume_backup_id": st.none() | st.sampled_from(["ocid1.volumebackup.oc1..s1", "ocid1.volumebackup.oc1..x"]),
+    "lifecycle_state": st.none() | st.sampled_from(["AVAILABLE", "TERMINATED"]),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(versions, filters, st.none() | st.sampled_from(REGIONS), st.sampled_from(["TIMECREATED", "DISPLAYNAME"]),
+       st.booleans(), st.integers(1, 6), st.sampled_from([1, 2, 5, 64]))
+def test_filtered_pages_walk_the_matches_in_order_whatever_the_versions(
+    ops: list[tuple[str, int, dict[str, Any]]], where: dict[str, str | None], region: str | None, sort_by: str,
+    descending: bool, limit: int, small: int,
+) -> None:
+    """Groups small and promoted (SMALL_GROUP as low as 1), records moving between them, regions merged."""
+    with patch.object(index_module, "SMALL_GROUP", small):
+        index, truth = grouped(), {}
+        for operation, n, fields in ops:
+            item = record(n, **fields)
+            if operation == "put":
+                index[item.backup.id] = truth[item.backup.id] = item
+            elif item.backup.id in truth:
+                del index[item.backup.id], truth[item.backup.id]
+        query = {"sort_by": sort_by, "descending": descending, "region": region, "where": where}
+        assert pages(index, limit, **query) == expected(truth, sort_by, descending, region, where)
+        for item in list(truth.values()):
+            del index[item.backup.id]
+        assert index._compartments == {}  # nothing left behind: no empty group, region or compartment
+
+
+def test_a_state_change_moves_a_record_between_groups_and_keeps_its_key_tuples() -> None:
+    index = grouped()
+    for n in range(3):
+        index[make(n).backup.id] = record(n, second=n)
+    deleted = record(1, second=1, state="TERMINATED")
+    index[deleted.backup.id] = deleted
+    by_state = {"sort_by": "TIMECREATED", "descending": True, "region": None}
+    assert pages(index, 10, where={"lifecycle_state": "AVAILABLE"}, **by_state) == [
+        make(2).backup.id, make(0).backup.id
+    ]
+    assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == [deleted.backup.id]
+    [records] = index._compartments[COMPARTMENTS[0]].values()
+    assert records.groups["lifecycle_state"]["TERMINATED"][0] is records.by_time[1]  # shared, not a copy
+    del index[deleted.backup.id]
+    assert "TERMINATED" not in records.groups["lifecycle_state"]
+    assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == []
+
+
+def test_combined_filters_in_both_orders_page_on_from_a_cursor_through_promoted_groups() -> None:
+    index = grouped()
+    count = index_module.SMALL_GROUP * 3  # the volume's group and the shared name's group are promoted
+    for n in range(count):
+        volume = VOLUME_IDS[n % 2]
+        name = "shared" if n % 3 else f"unique-{n:04d}"
+        index[make(n).backup.id] = record(n, name=name, second=count - n, volume=volume)
+    matching = [n for n in range(count) if n % 2 == 0 and n % 3]
+    where = {"volume_id": VOLUME_IDS[0], "display_name": "shared", "lifecycle_state": "AVAILABLE"}
+    newest_first = pages(index, 7, sort_by="TIMECREATED", descending=True, region=None, where=where)
+    assert newest_first == [make(n).backup.id for n in matching]  # created later the lower n
+    by_name = pages(index, 7, sort_by="DISPLAYNAME", descending=False, region=None, where=where)
+    assert by_name == sorted(make(n).backup.id for n in matching)  # one name: ties break by id
+    by_name_desc = pages(index, 5, sort_by="DISPLAYNAME", descending=True, region=None, where=where)
+    assert by_name_desc == by_name[::-1]
+    [records] = index._compartments[COMPARTMENTS[0]].values()
+    assert isinstance(records.names["shared"], index_module._Orders)
+    assert isinstance(records.groups["volume_id"][VOLUME_IDS[0]], index_module._Orders)
+    assert "unique-0000" not in records.names  # a name few bear is a run of the name order, no group
+    assert pages(index, 3, sort_by="TIMECREATED", descending=False, region=None,
+                 where={"display_name": "unique-0003"}) == [make(3).backup.id]
+
+
+def test_a_region_lists_its_own_and_the_plain_endpoint_merges_every_region_in_order() -> None:
+    index = grouped()
+    for n in range(6):
+        index[make(n).backup.id] = record(n, second=n, region=REGIONS[n % 2], name=f"n{5 - n}")
+    assert pages(index, 2, sort_by="TIMECREATED", descending=False, region=REGIONS[1], where={}) == [
+        make(n).backup.id for n in (1, 3, 5)
+    ]
+    assert pages(index, 4, sort_by="TIMECREATED", descending=True, region=None, where={}) == [
+        make(n).backup.id for n in range(5, -1, -1)
+    ]
+    assert pages(index, 4, sort_by="DISPLAYNAME", descending=False, region=None, where={}) == [
+        make(n).backup.id for n in range(5, -1, -1)
+    ]
+    assert pages(index, 4, sort_by="DISPLAYNAME", descending=False, region="eu-frankfurt-1", where={}) == []
+    moved = record(1, second=1, region=REGIONS[0], name="n4")  # a new version in another region moves
+    index[moved.backup.id] = moved
+    assert pages(index, 9, sort_by="TIMECREATED", descending=False, region=REGIONS[0], where={}) == [
+        make(n).backup.id for n in (0, 1, 2, 4)
+    ]
+
+
+def test_a_copy_has_its_own_groups_and_a_filter_the_index_does_not_group_by_is_refused() -> None:
+    index = grouped()
+    index[make(0).backup.id] = record(0)
+    clone = index.copy()
+    clone[make(0).backup.id] = record(0, state="TERMINATED")
+    by_time = {"sort_by": "TIMECREATED", "descending": True, "region": None}
+    assert pages(index, 5, where={"lifecycle_state": "TERMINATED"}, **by_time) == []
+    assert pages(clone, 5, where={"lifecycle_state": "TERMINATED"}, **by_time) == [make(0).backup.id]
+    with pytest.raises(ValueError, match="kms_key_id"):
+        index.page(compartment_id=COMPARTMENTS[0], limit=5, where={"kms_key_id": "k"}, **by_time)

@@ -135,6 +135,7 @@ KIND = Kind(
     },
     record=StoredBackup,
     compact=compact,
+    indexed=("volume_id", "source_volume_backup_id", "lifecycle_state"),  # ListVolumeBackups' filters
 )
 Engine.KINDS[KIND.name] = KIND
 
@@ -155,17 +156,15 @@ class ListQuery:
     def descending(self) -> bool:
         return is_descending(self.sort_by, self.sort_order)
 
-    def matches(self, backup: VolumeBackup) -> bool:
-        return (
-            backup.compartment_id == self.compartment_id
-            and (self.volume_id is None or backup.volume_id == self.volume_id)
-            and (self.display_name is None or backup.display_name == self.display_name)
-            and (
-                self.source_volume_backup_id is None
-                or backup.source_volume_backup_id == self.source_volume_backup_id
-            )
-            and (self.lifecycle_state is None or backup.lifecycle_state == self.lifecycle_state.upper())
-        )
+    @property
+    def where(self) -> dict[str, str | None]:
+        """The filters, by the backup fields they match (None: any)."""
+        return {
+            "volume_id": self.volume_id,
+            "display_name": self.display_name,
+            "source_volume_backup_id": self.source_volume_backup_id,
+            "lifecycle_state": self.lifecycle_state.upper() if self.lifecycle_state is not None else None,
+        }
 
 
 @dataclass(slots=True)
@@ -266,9 +265,6 @@ class VolumeBackups(WorkRequests):
         self, *, tenancy: str, query: ListQuery, limit: int, after: tuple[str, str] | None = None,
         region: str | None = None,
     ) -> Page:
-        def in_region(stored: Record) -> bool:
-            return stored.region == region and query.matches(stored.model)
-
         with self._lock:
             items, next_cursor = self._advance(tenancy).table(BACKUPS).page(
                 compartment_id=query.compartment_id,
@@ -276,7 +272,8 @@ class VolumeBackups(WorkRequests):
                 descending=query.descending,
                 limit=limit,
                 after=after,
-                matches=(lambda stored: query.matches(stored.model)) if region is None else in_region,
+                region=region,
+                where=query.where,
             )
         return Page(items=cast(list[StoredBackup], items), next_cursor=next_cursor)  # the kind's records
 

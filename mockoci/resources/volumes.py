@@ -138,6 +138,7 @@ KIND = Kind(
         "TERMINATING": frozenset({"TERMINATING"}),
         "TERMINATED": frozenset({"TERMINATING", "TERMINATED"}),
     },
+    indexed=("availability_domain", "volume_group_id", "cluster_placement_group_id", "lifecycle_state"),
 )
 Engine.KINDS[KIND.name] = KIND
 
@@ -159,17 +160,16 @@ class VolumeQuery:
     def descending(self) -> bool:
         return is_descending(self.sort_by, self.sort_order)
 
-    def matches(self, volume: Volume) -> bool:
-        return (
-            (self.availability_domain is None or volume.availability_domain == self.availability_domain)
-            and (self.display_name is None or volume.display_name == self.display_name)
-            and (self.volume_group_id is None or volume.volume_group_id == self.volume_group_id)
-            and (
-                self.cluster_placement_group_id is None
-                or volume.cluster_placement_group_id == self.cluster_placement_group_id
-            )
-            and (self.lifecycle_state is None or volume.lifecycle_state == self.lifecycle_state)
-        )
+    @property
+    def where(self) -> dict[str, str | None]:
+        """The filters, by the volume fields they match (None: any)."""
+        return {
+            "availability_domain": self.availability_domain,
+            "display_name": self.display_name,
+            "volume_group_id": self.volume_group_id,
+            "cluster_placement_group_id": self.cluster_placement_group_id,
+            "lifecycle_state": self.lifecycle_state,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +290,8 @@ class Volumes(Engine):
                 descending=query.descending,
                 limit=limit,
                 after=after,
-                matches=lambda stored: (region is None or stored.region == region) and query.matches(stored.model),
+                region=region,
+                where=query.where,
             )
 
     def update_volume(

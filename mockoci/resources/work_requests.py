@@ -210,14 +210,12 @@ class WorkRequests(Engine):
     ) -> tuple[list[Record], tuple[str, str] | None]:
         """A compartment's work requests, newest first (only those naming `resource_id`, if given)."""
         def matches(stored: Record) -> bool:
-            return (region is None or stored.region == region) and (
-                resource_id is None or any(r.identifier == resource_id for r in stored.model.resources)
-            )
+            return resource_id is None or any(r.identifier == resource_id for r in stored.model.resources)
 
         with self._lock:
             return self._advance(tenancy).table(WORK_REQUESTS).page(
                 compartment_id=compartment_id, sort_by="TIMECREATED", descending=True, limit=limit, after=after,
-                matches=matches,
+                region=region, matches=matches,
             )
 
     def force_work_request(
