@@ -1,6 +1,6 @@
 """Measurements of the in-process server (`MockOCIServer`, as the pytest fixtures use it), in a fresh process.
 
-`python bench/inprocess.py startup|reset|memory` prints one JSON object.
+`python bench/inprocess.py startup|breakdown|reset|memory` prints one JSON object.
 """
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ from __future__ import annotations
 import time
 
 T0 = time.perf_counter()  # before mockoci and its stack are imported
+C0 = time.process_time()
 
 import gc  # noqa: E402
 import http.client  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -68,6 +70,61 @@ def startup() -> dict[str, float]:
     return {"cold_s": cold, "warm_s": statistics.median(warm)}
 
 
+def now() -> tuple[float, float]:
+    """Wall and CPU seconds (CPU: the whole process's, its server threads' included)."""
+    return time.perf_counter(), time.process_time()
+
+
+def spans(marks: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Wall and CPU ms between successive marks."""
+    return [((end[0] - begin[0]) * 1000, (end[1] - begin[1]) * 1000) for begin, end in itertools.pairwise(marks)]
+
+
+def breakdown(count: int = 15) -> dict[str, float]:
+    """Where a start goes, wall and CPU ms: the imports (FastAPI, pydantic, uvicorn: `stack`; mockoci's own),
+    then each step of the first server (`cold_*`) and the median of `count` more (`warm_*`). The journal's
+    operation table, which a new app builds on its first request, is built before that request and counted
+    apart (`*_table`): `*_first_200` is the rest of that request."""
+    import fastapi  # noqa: F401
+    import uvicorn  # noqa: F401
+
+    stack = now()
+    from mockoci.app import create_app
+    from mockoci.operations import operation_table
+    from mockoci.server import MockOCIServer
+    from mockoci.settings import Settings
+
+    imports = spans([(T0, C0), stack, now()])
+    steps = ("settings", "create_app", "table", "start", "first_200", "stop")
+
+    def start_and_stop() -> list[tuple[float, float]]:
+        marks = [now()]
+        settings = Settings(port=0)
+        marks.append(now())
+        app = create_app(settings)
+        marks.append(now())
+        operation_table(app)
+        marks.append(now())
+        server = MockOCIServer(settings, app).start()
+        marks.append(now())
+        assert request(server.port, "GET", "/_mockoci/health") == 200
+        marks.append(now())
+        server.stop()
+        marks.append(now())
+        return spans(marks)
+
+    cold = start_and_stop()
+    warm = [start_and_stop() for _ in range(count)]
+    result = {}
+    for name, (wall, cpu) in zip(("import_stack", "import_mockoci"), imports, strict=True):
+        result[f"{name}_ms"], result[f"{name}_cpu_ms"] = wall, cpu
+    for index, step in enumerate(steps):
+        result[f"cold_{step}_ms"], result[f"cold_{step}_cpu_ms"] = cold[index]
+        result[f"warm_{step}_ms"] = statistics.median(times[index][0] for times in warm)
+        result[f"warm_{step}_cpu_ms"] = statistics.median(times[index][1] for times in warm)
+    return result
+
+
 def reset(count: int = 10_000) -> dict[str, float]:
     from mockoci.models import VolumeBackup
     from mockoci.server import MockOCIServer
@@ -112,5 +169,5 @@ def memory(count: int = 100_000) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    probes = {"startup": startup, "reset": reset, "memory": memory}
+    probes = {"startup": startup, "breakdown": breakdown, "reset": reset, "memory": memory}
     print(json.dumps(probes[sys.argv[1]]()))

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .signing import SignatureError, SignatureParams, fingerprint
@@ -45,6 +44,8 @@ def load_public_key(pem: bytes) -> rsa.RSAPublicKey:
     """An RSA public key from PEM (`PUBLIC KEY` or `RSA PUBLIC KEY`)."""
     if b"PRIVATE KEY" in pem:
         raise InvalidKey("this is a private key; register its public key (openssl rsa -pubout)")
+    from cryptography.hazmat.primitives import serialization  # ~15 ms of start-up: only when keys are loaded
+
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:

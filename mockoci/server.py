@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from pathlib import Path
 from types import TracebackType
 
@@ -58,6 +57,26 @@ def _url_host(host: str) -> str:
     return f"[{local}]" if ":" in local else local
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, which sets `ready` once it serves, or has failed to: `start` waits on it (no polling)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.ready.set()
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            super().run(sockets=sockets)
+        finally:
+            self.ready.set()  # it stopped before startup ended: nothing more to wait for
+
+
 class MockOCIServer:
     """Runs mockoci with uvicorn in a daemon thread (`start`) or in the foreground (`run`); port 0 (the default
     here) picks a free port.
@@ -70,7 +89,7 @@ class MockOCIServer:
         self.settings = settings or Settings(port=0)
         self.app = app or create_app(self.settings)
         self.authority: CertificateAuthority | None = None  # mockoci's CA, when HTTPS or the proxy uses it
-        self._server: uvicorn.Server | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._proxy: ProxyServer | None = None
@@ -107,7 +126,7 @@ class MockOCIServer:
         """The CA certificate a client must trust (REQUESTS_CA_BUNDLE...), when mockoci's CA is in use."""
         return self.authority.cert_path if self.authority is not None else None
 
-    def _prepare(self, timeout_graceful_shutdown: int | None) -> uvicorn.Server:
+    def _prepare(self, timeout_graceful_shutdown: int | None) -> _Server:
         """Binds the listener (and the proxy's), makes the certificates; raises OSError or TLSError."""
         settings = self.settings
         if settings.proxy_port is not None or (settings.tls and settings.tls_cert is None):
@@ -139,12 +158,13 @@ class MockOCIServer:
             log_level=uvicorn_log_level(settings.log_level),
             access_log=False,  # mockoci logs each request itself (journal.py)
             lifespan="on",
+            ws="none",  # OCI has no WebSocket API; its libraries (wsproto, h11) cost ~20 ms of start-up
             timeout_graceful_shutdown=timeout_graceful_shutdown,
             ssl_certfile=certfile,
             ssl_keyfile=keyfile,
             **uvicorn_options(settings),
         )
-        return uvicorn.Server(config)
+        return _Server(config)
 
     def start(self, timeout: float = 10.0) -> MockOCIServer:
         self._server = self._prepare(timeout_graceful_shutdown=2)
@@ -152,13 +172,10 @@ class MockOCIServer:
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="mockoci-server", daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the mockoci server thread stopped before it was ready")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the mockoci server was not ready within {timeout} s")
-            time.sleep(0.005)
+        if not self._server.ready.wait(timeout):
+            raise TimeoutError(f"the mockoci server was not ready within {timeout} s")
+        if not self._server.started:
+            raise RuntimeError("the mockoci server thread stopped before it was ready")
         return self
 
     def bind(self) -> MockOCIServer:

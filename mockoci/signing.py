@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -122,6 +122,8 @@ def check_presence(method: str, headers: Mapping[str, str]) -> SignatureParams:
 
 def fingerprint(public_key: rsa.RSAPublicKey) -> str:
     """OCI's key fingerprint: the colon-separated lower-case hex MD5 of the DER SubjectPublicKeyInfo."""
+    from cryptography.hazmat.primitives import serialization  # ~15 ms of start-up: only when keys are loaded
+
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return ":".join(f"{byte:02x}" for byte in hashlib.md5(der, usedforsecurity=False).digest())
 

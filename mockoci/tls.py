@@ -26,11 +26,13 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+# cryptography's x509 is imported by the functions that make certificates: a server without TLS or the proxy,
+# or the CLI, never loads it (~10 ms of start-up)
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 CA_CERT = "ca.pem"
 CA_KEY = "ca-key.pem"
@@ -59,6 +61,11 @@ class CertificateAuthority:
 
     def issue(self, names: list[str]) -> bytes:
         """A new leaf certificate for `names` (host names or IP addresses): its private key and certificate, PEM."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
         key = ec.generate_private_key(ec.SECP256R1())
         now = dt.datetime.now(dt.UTC)
         ca_key_id = self._cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
@@ -121,6 +128,10 @@ def _secret_file(data: bytes, directory: Path | None = None) -> Iterator[str]:
 def _load_or_create(directory: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """The CA in `directory`; made there if it has none. Two processes starting at once end up with one CA:
     the key file appears atomically (a hard link, which fails if the file exists) and the loser reads it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key_path = directory / CA_KEY
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -149,6 +160,11 @@ def _load_or_create(directory: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.C
 
 
 def _new_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
     name = x509.Name(
@@ -175,6 +191,8 @@ def _new_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
 
 
 def _key_usage(*, signs_certificates: bool) -> x509.KeyUsage:
+    from cryptography import x509
+
     return x509.KeyUsage(
         digital_signature=True,
         content_commitment=False,
@@ -189,6 +207,8 @@ def _key_usage(*, signs_certificates: bool) -> x509.KeyUsage:
 
 
 def _general_name(name: str) -> x509.GeneralName:
+    from cryptography import x509
+
     try:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
@@ -196,6 +216,8 @@ def _general_name(name: str) -> x509.GeneralName:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
