@@ -14,7 +14,7 @@ compartment of 60 backups, the creates go to another one). The servers, each its
   with the exact status, headers and body mockoci answered the same call with, recorded first from mockoci.
 
 For each, over `--calls` calls after `--warmup` unmeasured ones: the server's CPU time per call (utime + stime from
-/proc/PID/stat), the mean call time the client observed, and the server's share of it. mockoci's extra CPU per
+/proc/PID/stat), the median call time the client observed, and the server's share of it. mockoci's extra CPU per
 call (over the replay's) has issue 12's targets: at most 100 us for get and list, 150 us for create and update.
 The servers take turns at each operation (so the load of this shared machine hits them alike) and the lowest
 figure of the rounds is kept. Figures are printed, never asserted; no wrk needed.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -71,7 +72,7 @@ class Target:
 @dataclass
 class Figure:
     server_cpu_us: float  # server CPU time per call
-    call_us: float  # mean time of one call as the client saw it
+    call_us: float  # the median time of one call as the client saw it (the machine's hiccups aside)
     client_cpu_us: float  # the client's own CPU time per call (the SDK, requests, signing)
 
 
@@ -155,13 +156,15 @@ def record(target: Target) -> dict[str, dict[str, Any]]:
 def measure(target: Target, operation: str, calls: int, warmup: int) -> Figure:
     for n in range(warmup):
         call(target, operation, n)
-    cpu, client_cpu, started = target.server.cpu_seconds(), time.process_time(), time.perf_counter()
+    times = []
+    cpu, client_cpu = target.server.cpu_seconds(), time.process_time()
     for n in range(calls):
+        started = time.perf_counter()
         call(target, operation, n)
-    elapsed = time.perf_counter() - started
+        times.append(time.perf_counter() - started)
     client_cpu = time.process_time() - client_cpu
     cpu = target.server.cpu_seconds() - cpu
-    return Figure(cpu / calls * 1e6, elapsed / calls * 1e6, client_cpu / calls * 1e6)
+    return Figure(cpu / calls * 1e6, statistics.median(times) * 1e6, client_cpu / calls * 1e6)
 
 
 @contextmanager
