@@ -155,12 +155,20 @@ async def _body(request: Request) -> Any:
     """The body as FastAPI reads it: missing when empty, parsed when declared JSON, else the bytes. Parsed by
     `json.loads`, not pydantic's JSON parser, which refuses a lone surrogate (`"\\udfff"`) and bad UTF-8 as
     invalid JSON where FastAPI's answers name the tag or say the request is incorrectly formatted."""
+    chunks: list[bytes] = []
+    more = True
+    while more:  # not Request.body(): its stream is an async generator, 1.5 us more
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise errors.CannotParseRequest()  # the client went away: FastAPI's HTTP 400
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    raw = b"".join(chunks)
+    if not raw:
+        return _MISSING
+    if not is_json_media_type(request_headers(request.scope).get("content-type", "")):
+        return raw
     try:
-        raw = await request.body()
-        if not raw:
-            return _MISSING
-        if not is_json_media_type(request_headers(request.scope).get("content-type", "")):
-            return raw
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         problem = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error", "input": {}}
