@@ -15,8 +15,8 @@ That one declaration is read twice:
 `Dispatcher`, the innermost middleware (every other one still wraps it), serves the requests that match an
 OCI operation (mockoci.operations): it validates the parameters and the body as FastAPI would (the same
 values, the same errors in the same order, each turned into OCI's error body by `handlers.exception_response`),
-calls the route function and sends the Response it returns. In-process, through every middleware, a GET
-costs 35 us instead of 80 and a PUT 79 instead of 167 (FastAPI's routing and dependency injection).
+calls the route function and sends the Response it returns. In-process, through every middleware (thread
+CPU, auth off), a GET by id costs 33 us instead of FastAPI's 78, a PUT 72 instead of 158.
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ def compile_call(endpoint: Callable[..., Awaitable[Response]]) -> Call:
 
 
 class Dispatcher:
-    """Serves the requests for an OCI operation; passes every other request on, to FastAPI."""
+    """Serves the requests for an OCI operation; passes every other request on, to FastAPI. The match is
+    made once per request and kept in the scope (the journal asks first). An unexpected exception propagates,
+    as it does from a FastAPI route, to Starlette's ServerErrorMiddleware: the same logged 500."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -155,12 +157,20 @@ async def _body(request: Request) -> Any:
     """The body as FastAPI reads it: missing when empty, parsed when declared JSON, else the bytes. Parsed by
     `json.loads`, not pydantic's JSON parser, which refuses a lone surrogate (`"\\udfff"`) and bad UTF-8 as
     invalid JSON where FastAPI's answers name the tag or say the request is incorrectly formatted."""
+    chunks: list[bytes] = []
+    more = True
+    while more:  # not Request.body(): its stream is an async generator, 1.5 us more
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise errors.CannotParseRequest()  # the client went away: FastAPI's HTTP 400
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    raw = b"".join(chunks)
+    if not raw:
+        return _MISSING
+    if not is_json_media_type(request_headers(request.scope).get("content-type", "")):
+        return raw
     try:
-        raw = await request.body()
-        if not raw:
-            return _MISSING
-        if not is_json_media_type(request_headers(request.scope).get("content-type", "")):
-            return raw
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         problem = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error", "input": {}}

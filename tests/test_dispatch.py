@@ -67,6 +67,10 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes]] = [
     ("POST", f"{B}/{ID}/actions/changeCompartment", "", JSON, b'{"compartmentId": null}'),
     ("DELETE", f"{B}/{ID}", "", {"if-match": "e"}, b""),
     ("PATCH", f"{B}/{ID}", "", JSON, b"{}"),  # 405: left to FastAPI by both
+    ("HEAD", f"{B}/{ID}", "", {}, b""),
+    ("GET", f"{B}/", "compartmentId=c", {}, b""),  # no trailing slash in OCI: 404
+    ("GET", f"/us-phoenix-1{B}/{ID}", "", {}, b""),  # a region's endpoint
+    ("GET", f"/us-phoenix-1{B}", "compartmentId=c&limit=abc", {}, b""),
     ("GET", "/20160918/volumes", "compartmentId=c&lifecycleState=AVAILABLE&limit=2", {}, b""),
     ("PUT", f"/20160918/volumes/{ID}", "", JSON, b'{"sizeInGBs": 10.5}'),
     ("GET", f"/20160918/workRequests/{ID}/logs", "sortOrder=UP", {}, b""),
