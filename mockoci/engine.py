@@ -98,7 +98,8 @@ class Kind:
     `progress(model)` the steps a record in its current state makes by itself; `may_still_apply[S]` the states
     from which a record reaches S by itself (pending transitions from S of a record in none of them are
     swept out); `indexed` the model's fields its lists filter on by equality, which its index groups records
-    by (the compartment, display name and region are always indexed).
+    by, each alone or several together (a group per combination of values); the compartment, display name and
+    region are always indexed.
     """
 
     name: str
@@ -109,7 +110,7 @@ class Kind:
     record: type[Record] = Record
     compact: Callable[[Any], Any] | None = None  # None: stored as given
     forget_terminated: bool = True  # TERMINATED records are forgotten after `terminated_retention`, capped
-    indexed: tuple[str, ...] = ()
+    indexed: tuple[str | tuple[str, ...], ...] = ()
 
     def new_table(self) -> RecordIndex[Record]:
         return RecordIndex(self.indexed)

@@ -3,15 +3,19 @@
 Every OCI resource mockoci stores has `id`, `compartment_id`, `display_name` and `time_created`, the keys of
 OCI's two list orders (TIMECREATED, DISPLAYNAME), and each stored version a `region`. A compartment's records
 are kept per region, in both orders, as (sort value, id) key tuples; besides those two orders, a region keeps a
-group per value of each field its kind indexes (a backup's volume, source backup and state), so that a page
-with filters walks the smallest group among them instead of the whole compartment. A group shares the key
-tuples of its region's orders: an entry costs a list slot, not a tuple.
+group per value of each field its kind indexes (a backup's volume, source backup and state, and the pair of
+volume and state), so that a page with filters walks the smallest group among them instead of the whole
+compartment. A group shares the key tuples of its region's orders: an entry costs a list slot, not a tuple.
 
 - A group of up to `SMALL_GROUP` records is a plain list of its time keys, sorted; a page in name order sorts
   its name keys there and then. A bigger group keeps both orders in `SortedList`s.
 - A display name needs no group while few records bear it: they are a run of the name order. A name borne by
-  more than `SMALL_GROUP` records of a region gets a group of its own.
+  more than `SMALL_GROUP` records of a region gets a region of its own (its orders and groups), so that a
+  shared name with other filters walks the name's group of the other fields.
 - A page of the plain endpoint (every region) merges its regions' walks, which are in the same order.
+
+What is left: filters on two fields whose values rarely meet (a volume's backups of a state few of them are in)
+walk the smaller group unless the kind indexes the pair.
 """
 
 from __future__ import annotations
@@ -80,25 +84,35 @@ class _Orders:
 
 
 Group = list[Key] | _Orders  # a small group: its time keys in a sorted list
+Fields = tuple[str, ...]  # one field, or fields grouped together (a group per combination of their values)
+ModelOf = Callable[[str], Listed]  # a record's resource, by id
+
+
+def _values(model: Listed, fields: Fields) -> tuple[Any, ...] | None:
+    """A record's group among `fields`' groups; None (no group) if one of them has no value: a filter never
+    asks for "no value"."""
+    values = tuple(getattr(model, field) for field in fields)
+    return None if None in values else values
 
 
 class _Region(_Orders):
     """One compartment's records in one region: both orders, a group per value of each indexed field
-    (`groups[field][value]`), and a group for each display name borne by more than SMALL_GROUP records."""
+    (`groups[fields][values]`), and a region of their own for each display name borne by more than SMALL_GROUP
+    records (`names`; a name's region has no names)."""
 
     __slots__ = ("groups", "names")
 
-    def __init__(self, fields: Iterable[str]) -> None:
+    def __init__(self, indexed: Iterable[Fields]) -> None:
         super().__init__()
-        self.groups: dict[str, dict[Any, Group]] = {field: {} for field in fields}
-        self.names: dict[str, _Orders] = {}
+        self.groups: dict[Fields, dict[tuple[Any, ...], Group]] = {fields: {} for fields in indexed}
+        self.names: dict[str, _Region] = {}
 
     def copy(self) -> _Region:
         clone = _Region(())
         clone.by_time, clone.by_name = self.by_time.copy(), self.by_name.copy()
-        clone.groups = {field: {value: group.copy() for value, group in groups.items()}
-                        for field, groups in self.groups.items()}
-        clone.names = {name: group.copy() for name, group in self.names.items()}
+        clone.groups = {fields: {values: group.copy() for values, group in groups.items()}
+                        for fields, groups in self.groups.items()}
+        clone.names = {name: named.copy() for name, named in self.names.items()}
         return clone
 
     def name_run(self, name: str) -> tuple[int, int]:
@@ -110,6 +124,53 @@ class _Region(_Orders):
         """The key tuples of a record already in the orders (the ones groups share)."""
         time_key, name_key = (model.time_created, model.id), (model.display_name, model.id)
         return self.by_time[self.by_time.bisect_left(time_key)], self.by_name[self.by_name.bisect_left(name_key)]
+
+    def join(self, model: Listed, time_key: Key, name_key: Key, model_of: ModelOf) -> None:
+        self.add(time_key, name_key)
+        for fields, groups in self.groups.items():
+            self._join(groups, _values(model, fields), time_key, name_key, model_of)
+
+    def leave(self, model: Listed, time_key: Key, name_key: Key) -> None:
+        for fields, groups in self.groups.items():
+            self._leave(groups, _values(model, fields), time_key, name_key)
+        self.remove(time_key, name_key)
+
+    def move(self, before: Listed, after: Listed, changed: set[str], model_of: ModelOf) -> None:
+        """Move a record between the groups of the fields whose values changed (it keeps its key tuples)."""
+        time_key, name_key = self.shared_keys(after)
+        for fields, groups in self.groups.items():
+            if changed.intersection(fields):
+                self._leave(groups, _values(before, fields), time_key, name_key)
+                self._join(groups, _values(after, fields), time_key, name_key, model_of)
+
+    def _join(self, groups: dict[tuple[Any, ...], Group], values: tuple[Any, ...] | None, time_key: Key,
+              name_key: Key, model_of: ModelOf) -> None:
+        if values is None:
+            return
+        group = groups.get(values)
+        if group is None:
+            groups[values] = [time_key]
+        elif isinstance(group, _Orders):
+            group.add(time_key, name_key)
+        elif len(group) < SMALL_GROUP:
+            group.insert(bisect_left(group, time_key), time_key)
+        else:
+            names = (self.shared_keys(model_of(record_id))[1] for _, record_id in group)
+            promoted = groups[values] = _Orders(group, names)
+            promoted.add(time_key, name_key)
+
+    @staticmethod
+    def _leave(groups: dict[tuple[Any, ...], Group], values: tuple[Any, ...] | None, time_key: Key,
+               name_key: Key) -> None:
+        if values is None:
+            return
+        group = groups[values]
+        if isinstance(group, _Orders):
+            group.remove(time_key, name_key)
+        else:
+            del group[bisect_left(group, time_key)]
+        if not group:
+            del groups[values]
 
 
 class RecordIndex(MutableMapping[str, V]):
@@ -130,8 +191,9 @@ class RecordIndex(MutableMapping[str, V]):
     def _region(value: Any) -> Any:
         return value.region
 
-    def __init__(self, fields: Iterable[str] = ()) -> None:
-        self._fields = tuple(fields)
+    def __init__(self, indexed: Iterable[str | Fields] = ()) -> None:
+        self._indexed = tuple((entry,) if isinstance(entry, str) else tuple(entry) for entry in indexed)
+        self._fields = frozenset(field for fields in self._indexed for field in fields)
         self._by_id: dict[str, V] = {}
         self._compartments: dict[str, dict[Any, _Region]] = {}  # compartment id -> region -> its records
 
@@ -147,9 +209,13 @@ class RecordIndex(MutableMapping[str, V]):
             if (before.compartment_id, self._region(old), before.display_name, before.time_created) == (
                 after.compartment_id, region, after.display_name, after.time_created
             ):
-                changed = [field for field in self._fields if getattr(before, field) != getattr(after, field)]
+                changed = {field for field in self._fields if getattr(before, field) != getattr(after, field)}
                 if changed:
-                    self._move(self._compartments[after.compartment_id][region], before, after, changed)
+                    records = self._compartments[after.compartment_id][region]
+                    records.move(before, after, changed, self._model_of)
+                    named = records.names.get(after.display_name)
+                    if named is not None:
+                        named.move(before, after, changed, self._model_of)
                 return
             self._unindex(old)
         self._index(value)
@@ -169,7 +235,7 @@ class RecordIndex(MutableMapping[str, V]):
 
     def copy(self) -> RecordIndex[V]:
         """An index of the same records (the values are shared, not copied)."""
-        clone: RecordIndex[V] = type(self)(self._fields)
+        clone: RecordIndex[V] = type(self)(self._indexed)
         clone._by_id = dict(self._by_id)
         clone._compartments = {
             compartment_id: {region: records.copy() for region, records in regions.items()}
@@ -179,27 +245,28 @@ class RecordIndex(MutableMapping[str, V]):
 
     # -- keeping the orders and groups ------------------------------------------------------------------------
 
+    def _model_of(self, record_id: str) -> Listed:
+        return self._resource(self._by_id[record_id])
+
     def _index(self, value: V) -> None:
         model = self._resource(value)
         regions = self._compartments.setdefault(model.compartment_id, {})
         region = self._region(value)
         records = regions.get(region)
         if records is None:
-            records = regions[region] = _Region(self._fields)
+            records = regions[region] = _Region(self._indexed)
         time_key, name_key = (model.time_created, model.id), (model.display_name, model.id)
-        records.add(time_key, name_key)
-        for field in self._fields:
-            self._join(records, field, getattr(model, field), time_key, name_key)
+        records.join(model, time_key, name_key, self._model_of)
         named = records.names.get(model.display_name)
         if named is not None:
-            named.add(time_key, name_key)
-        else:
-            low, high = records.name_run(model.display_name)
-            if high - low > SMALL_GROUP:
-                run = records.by_name[low:high]
-                records.names[model.display_name] = _Orders(
-                    (records.shared_keys(self._resource(self._by_id[record_id]))[0] for _, record_id in run), run
-                )
+            named.join(model, time_key, name_key, self._model_of)
+            return
+        low, high = records.name_run(model.display_name)
+        if high - low > SMALL_GROUP:  # the name's records get a region of their own
+            named = records.names[model.display_name] = _Region(self._indexed)
+            for shared_name_key in records.by_name[low:high]:
+                bearer = self._model_of(shared_name_key[1])
+                named.join(bearer, records.shared_keys(bearer)[0], shared_name_key, self._model_of)
 
     def _unindex(self, value: V) -> None:
         model = self._resource(value)
@@ -207,53 +274,16 @@ class RecordIndex(MutableMapping[str, V]):
         region = self._region(value)
         records = regions[region]
         time_key, name_key = (model.time_created, model.id), (model.display_name, model.id)
-        for field in self._fields:
-            self._leave(records, field, getattr(model, field), time_key, name_key)
         named = records.names.get(model.display_name)
         if named is not None:
-            named.remove(time_key, name_key)
+            named.leave(model, time_key, name_key)
             if not named:
                 del records.names[model.display_name]
-        records.remove(time_key, name_key)
+        records.leave(model, time_key, name_key)
         if not records:
             del regions[region]
             if not regions:
                 del self._compartments[model.compartment_id]
-
-    def _move(self, records: _Region, before: Listed, after: Listed, fields: list[str]) -> None:
-        """Move a record between the groups of the fields whose values changed (it keeps its key tuples)."""
-        time_key, name_key = records.shared_keys(after)
-        for field in fields:
-            self._leave(records, field, getattr(before, field), time_key, name_key)
-            self._join(records, field, getattr(after, field), time_key, name_key)
-
-    def _join(self, records: _Region, field: str, value: Any, time_key: Key, name_key: Key) -> None:
-        if value is None:
-            return  # a filter never asks for "no value": None is not grouped
-        groups = records.groups[field]
-        group = groups.get(value)
-        if group is None:
-            groups[value] = [time_key]
-        elif isinstance(group, _Orders):
-            group.add(time_key, name_key)
-        elif len(group) < SMALL_GROUP:
-            group.insert(bisect_left(group, time_key), time_key)
-        else:
-            names = (records.shared_keys(self._resource(self._by_id[record_id]))[1] for _, record_id in group)
-            promoted = groups[value] = _Orders(group, names)
-            promoted.add(time_key, name_key)
-
-    def _leave(self, records: _Region, field: str, value: Any, time_key: Key, name_key: Key) -> None:
-        if value is None:
-            return
-        groups = records.groups[field]
-        group = groups[value]
-        if isinstance(group, _Orders):
-            group.remove(time_key, name_key)
-        else:
-            del group[bisect_left(group, time_key)]
-        if not group:
-            del groups[value]
 
     # -- pages --------------------------------------------------------------------------------------------
 
@@ -275,8 +305,8 @@ class RecordIndex(MutableMapping[str, V]):
         regions = self._compartments.get(compartment_id)
         if regions is None:
             return [], None
-        filters = [(field, value) for field, value in (where or {}).items() if value is not None]
-        unknown = {field for field, _ in filters} - {"display_name", *self._fields}
+        filters = {field: value for field, value in (where or {}).items() if value is not None}
+        unknown = filters.keys() - {"display_name", *self._fields}
         if unknown:
             raise ValueError(f"the index does not group by {sorted(unknown)}")
         by_name = sort_by == "DISPLAYNAME"
@@ -284,41 +314,40 @@ class RecordIndex(MutableMapping[str, V]):
         chosen: Iterable[_Region] = regions.values() if region is None else filter(None, [regions.get(region)])
         walks = [_walk(self._candidates(records, filters, by_name), start, descending) for records in chosen]
         walk = walks[0] if len(walks) == 1 else heapq.merge(*walks, reverse=descending)
+        checks = list(filters.items())
         items: list[V] = []
         for _, record_id in walk:
             item = self._by_id[record_id]
             model = self._resource(item)
-            if all(getattr(model, field) == value for field, value in filters) and matches(item):
+            if all(getattr(model, field) == value for field, value in checks) and matches(item):
                 if len(items) == limit:
                     return items, _cursor(self._resource(items[-1]), by_name)
                 items.append(item)
         return items, None
 
-    def _candidates(self, records: _Region, filters: list[tuple[str, Any]], by_name: bool) -> Sequence[Key]:
+    def _candidates(self, records: _Region, filters: dict[str, Any], by_name: bool) -> Sequence[Key]:
         """The keys, in the order asked for, of the smallest set of a region's records that holds every match:
-        the smallest group among the filters', else the whole region."""
-        best: Sequence[Key] | _Orders | None = None
-        best_size = len(records) + 1
+        a name's own region's (if it has one, refined by the other filters), else the smallest group among the
+        filters' or the name's run, else the whole region."""
+        name = filters.get("display_name")
+        if name is not None and name in records.names:
+            rest = {field: value for field, value in filters.items() if field != "display_name"}
+            return self._candidates(records.names[name], rest, by_name)
+        best: Sequence[Key] | _Orders = records
         run: tuple[int, int] | None = None  # the best is a run of the name order
-        for field, value in filters:
-            if field == "display_name":
-                group: Sequence[Key] | _Orders | None = records.names.get(value)
+        if name is not None:
+            run = records.name_run(name)
+        best_size = len(records) if run is None else run[1] - run[0]
+        for fields, groups in records.groups.items():
+            if all(field in filters for field in fields):
+                group = groups.get(tuple(filters[field] for field in fields))
                 if group is None:
-                    low, high = records.name_run(value)
-                    if high - low < best_size:
-                        best, best_size, run = None, high - low, (low, high)
-                    continue
-            else:
-                group = records.groups[field].get(value)
-            if group is None:
-                return []
-            if len(group) < best_size:
-                best, best_size, run = group, len(group), None
+                    return []
+                if len(group) < best_size:
+                    best, best_size, run = group, len(group), None
         if run is not None:
             names: list[Key] = records.by_name[run[0]:run[1]]
             return names if by_name else sorted(self._keys(names, by_name=False))
-        if best is None:
-            best = records
         if isinstance(best, _Orders):
             keys: Sequence[Key] = best.by_name if by_name else best.by_time
             return keys
@@ -327,7 +356,7 @@ class RecordIndex(MutableMapping[str, V]):
     def _keys(self, keys: Iterable[Key], *, by_name: bool) -> Iterator[Key]:
         """The same records' keys in the other order (made afresh: for a small group's page only)."""
         for _, record_id in keys:
-            model = self._resource(self._by_id[record_id])
+            model = self._model_of(record_id)
             yield (model.display_name if by_name else model.time_created), record_id
 
 

@@ -141,7 +141,7 @@ def test_a_copy_shares_the_backups_but_not_the_order() -> None:
 
 # -- groups: the filters' fields, display names and regions ---------------------------------------------------
 
-FIELDS = ("volume_id", "source_volume_backup_id", "lifecycle_state")
+FIELDS = ("volume_id", "source_volume_backup_id", "lifecycle_state", ("volume_id", "lifecycle_state"))
 VOLUME_IDS = ("ocid1.volume.oc1..a", "ocid1.volume.oc1..b")
 STATES = ("AVAILABLE", "AVAILABLE", "TERMINATED", "CREATING")
 REGIONS = ("us-ashburn-1", "us-phoenix-1")
@@ -243,9 +243,11 @@ def test_a_state_change_moves_a_record_between_groups_and_keeps_its_key_tuples()
     ]
     assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == [deleted.backup.id]
     [records] = index._compartments[COMPARTMENTS[0]].values()
-    assert records.groups["lifecycle_state"]["TERMINATED"][0] is records.by_time[1]  # shared, not a copy
+    state = records.groups[("lifecycle_state",)]
+    assert state[("TERMINATED",)][0] is records.by_time[1]  # shared, not a copy
+    assert records.groups[("volume_id", "lifecycle_state")][(VOLUME_IDS[0], "TERMINATED")][0] is records.by_time[1]
     del index[deleted.backup.id]
-    assert "TERMINATED" not in records.groups["lifecycle_state"]
+    assert ("TERMINATED",) not in state
     assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == []
 
 
@@ -265,8 +267,9 @@ def test_combined_filters_in_both_orders_page_on_from_a_cursor_through_promoted_
     by_name_desc = pages(index, 5, sort_by="DISPLAYNAME", descending=True, region=None, where=where)
     assert by_name_desc == by_name[::-1]
     [records] = index._compartments[COMPARTMENTS[0]].values()
-    assert isinstance(records.names["shared"], index_module._Orders)
-    assert isinstance(records.groups["volume_id"][VOLUME_IDS[0]], index_module._Orders)
+    assert isinstance(records.groups[("volume_id",)][(VOLUME_IDS[0],)], index_module._Orders)
+    shared = records.names["shared"]  # the name's own region, with its own groups
+    assert len(shared.groups[("volume_id",)][(VOLUME_IDS[0],)]) == len(matching)
     assert "unique-0000" not in records.names  # a name few bear is a run of the name order, no group
     assert pages(index, 3, sort_by="TIMECREATED", descending=False, region=None,
                  where={"display_name": "unique-0003"}) == [make(3).backup.id]

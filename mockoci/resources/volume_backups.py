@@ -135,7 +135,8 @@ KIND = Kind(
     },
     record=StoredBackup,
     compact=compact,
-    indexed=("volume_id", "source_volume_backup_id", "lifecycle_state"),  # ListVolumeBackups' filters
+    # ListVolumeBackups' filters; the pair for "a volume's backups in a state", whose groups rarely meet
+    indexed=("volume_id", "source_volume_backup_id", "lifecycle_state", ("volume_id", "lifecycle_state")),
 )
 Engine.KINDS[KIND.name] = KIND
 
