@@ -94,6 +94,9 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         openapi_url="/_mockoci/openapi.json",
         lifespan=_lifespan,
         redirect_slashes=False,  # OCI paths have no trailing slash: 404, never a redirect built from `Host`
+        # FastAPI's own OpenTelemetry spans and metrics: off, mockoci reports each request itself (the journal, the
+        # request log); asking whether a provider is configured costs ~4 us of every request (docs/performance.md)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.store = store or build_store(settings)

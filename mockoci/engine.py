@@ -109,6 +109,8 @@ class Kind:
     may_still_apply: Mapping[str, frozenset[str]]
     record: type[Record] = Record
     compact: Callable[[Any], Any] | None = None  # None: stored as given
+    # (a stored model, changes) -> its next version, compacted; None: model_copy(update=changes), then compact
+    revise: Callable[[Any, Mapping[str, Any]], Any] | None = None
     forget_terminated: bool = True  # TERMINATED records are forgotten after `terminated_retention`, capped
     indexed: tuple[str | tuple[str, ...], ...] = ()
 
@@ -404,21 +406,25 @@ class Engine:
         self._apply_due()
         return partition
 
-    def _record(self, kind: Kind, model: Any, region: str | None = None, etag: str | None = None) -> Record:
-        if kind.compact is not None:
+    def _record(
+        self, kind: Kind, model: Any, region: str | None = None, etag: str | None = None, *, compacted: bool = False
+    ) -> Record:
+        if kind.compact is not None and not compacted:
             model = kind.compact(model)
         if region is None:
             region = region_of_ocid(model.id) or self.region
         return kind.record(model, etag or make_etag(model.id, next(self._seq)), region)
 
     def _put(
-        self, partition: Partition, kind: Kind, model: Any, *, client: bool = True, etag: str | None = None
+        self, partition: Partition, kind: Kind, model: Any, *, client: bool = True, etag: str | None = None,
+        compacted: bool = False,
     ) -> Record:
         """Store a new version of a record (a client's write unless `client` is False), with a fresh etag unless
-        one is given (a fixture may pin its own)."""
+        one is given (a fixture may pin its own); `compacted`: the model is already as the kind stores it."""
         table = partition.tables.get(kind.name) or partition.table(kind.name)
         old = table.get(model.id)
-        stored = self._record(kind, model, old.region if old is not None else None, etag)  # an id keeps its region
+        region = old.region if old is not None else None  # an id keeps its region
+        stored = self._record(kind, model, region, etag, compacted=compacted)
         table[model.id] = stored
         if client:
             partition.holds_client_data = True
@@ -433,6 +439,14 @@ class Engine:
                     known.pop(model.id, None)
         self._changed(partition, kind, old, stored)
         return stored
+
+    def _put_revision(
+        self, partition: Partition, kind: Kind, model: Any, changes: Mapping[str, Any], *, client: bool = True
+    ) -> Record:
+        """Store `model` (a stored version) with `changes` as the record's new version."""
+        if kind.revise is None:
+            return self._put(partition, kind, model.model_copy(update=changes), client=client)
+        return self._put(partition, kind, kind.revise(model, changes), client=client, compacted=True)
 
     def _changed(self, partition: Partition, kind: Kind, old: Record | None, new: Record) -> None:
         """Called after every write of a record: resources that follow others (work requests follow the
@@ -519,7 +533,7 @@ class Engine:
             partition.terminated.get(kind.name, {}).pop(transition.record_id, None)
             return None
         update = {"lifecycle_state": transition.to_state, **(transition.changes or {})}
-        stored = self._put(partition, kind, current.model.model_copy(update=update), client=False)
+        stored = self._put_revision(partition, kind, current.model, update, client=False)
         if transition.to_state == TERMINATED and kind.forget_terminated:
             self._schedule_forget(partition, kind, transition.record_id, start)
         return stored

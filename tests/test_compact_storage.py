@@ -9,6 +9,7 @@ from starlette.datastructures import Headers
 
 from mockoci.models import UpdateVolumeBackupDetails, VolumeBackup
 from mockoci.request_headers import request_headers, response_header
+from mockoci.resources.volume_backups import compact, revise
 from mockoci.store import VolumeBackupStore
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaacompact"
@@ -50,6 +51,23 @@ def test_shared_values_do_not_leak_between_backups() -> None:
     assert other.freeform_tags == {}
     assert other.display_name == "backup-2"
     assert backup(3).freeform_tags == {}
+
+
+def test_a_revision_is_the_model_copy_compacted() -> None:
+    """revise (each new version of a stored backup) gives what model_copy then compact would."""
+    stored = compact(backup(1))
+    for changes in [
+        {"display_name": "renamed", "freeform_tags": {}},
+        {"lifecycle_state": "TERMINATING"},
+        {"compartment_id": COMPARTMENT + "x", "kms_key_id": "ocid1.key.oc1..k", "expiration_time": None},
+    ]:
+        revised, expected = revise(stored, changes), compact(stored.model_copy(update=changes))
+        assert revised == expected
+        assert revised.model_fields_set == expected.model_fields_set
+        assert revised.model_dump_json(by_alias=True) == expected.model_dump_json(by_alias=True)
+        assert sys.getsizeof(revised.__dict__) == sys.getsizeof(expected.__dict__)  # its keys shared too
+        assert revised.freeform_tags is expected.freeform_tags and revised.volume_id is expected.volume_id
+    assert stored == compact(backup(1))  # the stored version is not changed
 
 
 def test_stored_backups_take_less_memory_than_pydantic_models() -> None:
