@@ -24,6 +24,8 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from sortedcontainers import SortedList
@@ -88,23 +90,33 @@ Fields = tuple[str, ...]  # one field, or fields grouped together (a group per c
 ModelOf = Callable[[str], Listed]  # a record's resource, by id
 
 
-def _values(model: Listed, fields: Fields) -> tuple[Any, ...] | None:
-    """A record's group among `fields`' groups; None (no group) if one of them has no value: a filter never
-    asks for "no value"."""
-    values = tuple(getattr(model, field) for field in fields)
-    return None if None in values else values
+@cache
+def _getter(fields: Fields) -> Callable[[Any], Any]:
+    return attrgetter(*fields)
+
+
+def _values(model: Listed, fields: Fields) -> Any:
+    """The key of a record's group among `fields`' groups: the field's value, or the tuple of the fields'
+    values; None (no group) if one of them has no value, as a filter never asks for "no value"."""
+    values = _getter(fields)(model)
+    return None if values is None or (len(fields) > 1 and None in values) else values
+
+
+def _wanted(filters: Mapping[str, Any], fields: Fields) -> Any:
+    """The key of the group of `fields` that holds every match of `filters` (which filter them all)."""
+    return filters[fields[0]] if len(fields) == 1 else tuple(filters[field] for field in fields)
 
 
 class _Region(_Orders):
     """One compartment's records in one region: both orders, a group per value of each indexed field
-    (`groups[fields][values]`), and a region of their own for each display name borne by more than SMALL_GROUP
-    records (`names`; a name's region has no names)."""
+    (`groups[fields][value]`, a tuple of values for several fields), and a region of their own for each display
+    name borne by more than SMALL_GROUP records (`names`; a name's region has no names)."""
 
     __slots__ = ("groups", "names")
 
     def __init__(self, indexed: Iterable[Fields]) -> None:
         super().__init__()
-        self.groups: dict[Fields, dict[tuple[Any, ...], Group]] = {fields: {} for fields in indexed}
+        self.groups: dict[Fields, dict[Any, Group]] = {fields: {} for fields in indexed}
         self.names: dict[str, _Region] = {}
 
     def copy(self) -> _Region:
@@ -143,7 +155,7 @@ class _Region(_Orders):
                 self._leave(groups, _values(before, fields), time_key, name_key)
                 self._join(groups, _values(after, fields), time_key, name_key, model_of)
 
-    def _join(self, groups: dict[tuple[Any, ...], Group], values: tuple[Any, ...] | None, time_key: Key,
+    def _join(self, groups: dict[Any, Group], values: Any, time_key: Key,
               name_key: Key, model_of: ModelOf) -> None:
         if values is None:
             return
@@ -160,7 +172,7 @@ class _Region(_Orders):
             promoted.add(time_key, name_key)
 
     @staticmethod
-    def _leave(groups: dict[tuple[Any, ...], Group], values: tuple[Any, ...] | None, time_key: Key,
+    def _leave(groups: dict[Any, Group], values: Any, time_key: Key,
                name_key: Key) -> None:
         if values is None:
             return
@@ -340,7 +352,7 @@ class RecordIndex(MutableMapping[str, V]):
         best_size = len(records) if run is None else run[1] - run[0]
         for fields, groups in records.groups.items():
             if all(field in filters for field in fields):
-                group = groups.get(tuple(filters[field] for field in fields))
+                group = groups.get(_wanted(filters, fields))
                 if group is None:
                     return []
                 if len(group) < best_size:
