@@ -14,8 +14,8 @@ compartment. A group shares the key tuples of its region's orders: an entry cost
   shared name with other filters walks the name's group of the other fields.
 - A page of the plain endpoint (every region) merges its regions' walks, which are in the same order.
 
-What is left: filters on two fields whose values rarely meet (a volume's backups of a state few of them are in)
-walk the smaller group unless the kind indexes the pair.
+What is left: filters on two fields whose groups are both large but rarely meet walk the smaller group, unless
+the kind indexes the pair (backups index volume and state together).
 """
 
 from __future__ import annotations
