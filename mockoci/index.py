@@ -155,8 +155,7 @@ class _Region(_Orders):
                 self._leave(groups, _values(before, fields), time_key, name_key)
                 self._join(groups, _values(after, fields), time_key, name_key, model_of)
 
-    def _join(self, groups: dict[Any, Group], values: Any, time_key: Key,
-              name_key: Key, model_of: ModelOf) -> None:
+    def _join(self, groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key, model_of: ModelOf) -> None:
         if values is None:
             return
         group = groups.get(values)
@@ -172,8 +171,7 @@ class _Region(_Orders):
             promoted.add(time_key, name_key)
 
     @staticmethod
-    def _leave(groups: dict[Any, Group], values: Any, time_key: Key,
-               name_key: Key) -> None:
+    def _leave(groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key) -> None:
         if values is None:
             return
         group = groups[values]
@@ -187,8 +185,9 @@ class _Region(_Orders):
 
 class RecordIndex(MutableMapping[str, V]):
     """Records by id that keeps each compartment's records sorted by time created and by name, per region, and
-    grouped by the values of `fields` (attributes of the resources); a record's resource is its `model` and
-    its region its `region` (`_resource` and `_region` say otherwise in a subclass).
+    grouped by the values of each `indexed` entry (an attribute of the resources, or a tuple of them); a
+    record's resource is its `model` and its region its `region` (`_resource` and `_region` say otherwise in a
+    subclass).
 
     Replacing a record with a new version re-sorts it only if its compartment, region, name or creation time
     changed, and moves it between groups only for the indexed fields that changed.
