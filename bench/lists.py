@@ -12,11 +12,11 @@ N synthetic backups in one compartment, made from one template:
 
 Every case is one signed GET (the oci SDK's signer) sent `--requests` times over one keep-alive connection; the
 figures are the medians of each request's wall time and of the server's CPU time around it (from
-/proc/PID/task/*/schedstat, to the nanosecond; on this shared machine CPU is steadier than wall time). A "later
-page" is the page after walking up to 20 pages of the same limit (the last page there is, if fewer). The
-building takes ~2 minutes for a million (Faker would take an hour); then the server freezes what it holds out of
-the garbage collector (gc.freeze), so that no full collection of a million objects lands in a page's time:
-collector pauses are bench/bulk.py's business.
+/proc/PID/task/*/schedstat, to the nanosecond; on this shared machine CPU is steadier than wall time). A
+"later page" is the page after walking up to 20 pages of the same limit (the last page there is, if fewer).
+Building a million takes 3 to 9 minutes here (Faker would take an hour); then the server freezes what it holds
+out of the garbage collector (gc.freeze), so that no full collection of a million objects lands in a page's
+time: collector pauses are bench/bulk.py's business.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ compartment. A group shares the key tuples of its region's orders: an entry cost
   shared name with other filters walks the name's group of the other fields.
 - A page of the plain endpoint (every region) merges its regions' walks, which are in the same order.
 
-What is left: filters on two fields whose values rarely meet (a volume's backups of a state few of them are in)
-walk the smaller group unless the kind indexes the pair.
+What is left: filters on two fields whose groups are both large but rarely meet walk the smaller group, unless
+the kind indexes the pair (backups index volume and state together).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 
 from sortedcontainers import SortedList
@@ -88,23 +90,33 @@ Fields = tuple[str, ...]  # one field, or fields grouped together (a group per c
 ModelOf = Callable[[str], Listed]  # a record's resource, by id
 
 
-def _values(model: Listed, fields: Fields) -> tuple[Any, ...] | None:
-    """A record's group among `fields`' groups; None (no group) if one of them has no value: a filter never
-    asks for "no value"."""
-    values = tuple(getattr(model, field) for field in fields)
-    return None if None in values else values
+@cache
+def _getter(fields: Fields) -> Callable[[Any], Any]:
+    return attrgetter(*fields)
+
+
+def _values(model: Listed, fields: Fields) -> Any:
+    """The key of a record's group among `fields`' groups: the field's value, or the tuple of the fields'
+    values; None (no group) if one of them has no value, as a filter never asks for "no value"."""
+    values = _getter(fields)(model)
+    return None if values is None or (len(fields) > 1 and None in values) else values
+
+
+def _wanted(filters: Mapping[str, Any], fields: Fields) -> Any:
+    """The key of the group of `fields` that holds every match of `filters` (which filter them all)."""
+    return filters[fields[0]] if len(fields) == 1 else tuple(filters[field] for field in fields)
 
 
 class _Region(_Orders):
     """One compartment's records in one region: both orders, a group per value of each indexed field
-    (`groups[fields][values]`), and a region of their own for each display name borne by more than SMALL_GROUP
-    records (`names`; a name's region has no names)."""
+    (`groups[fields][value]`, a tuple of values for several fields), and a region of their own for each display
+    name borne by more than SMALL_GROUP records (`names`; a name's region has no names)."""
 
     __slots__ = ("groups", "names")
 
     def __init__(self, indexed: Iterable[Fields]) -> None:
         super().__init__()
-        self.groups: dict[Fields, dict[tuple[Any, ...], Group]] = {fields: {} for fields in indexed}
+        self.groups: dict[Fields, dict[Any, Group]] = {fields: {} for fields in indexed}
         self.names: dict[str, _Region] = {}
 
     def copy(self) -> _Region:
@@ -143,8 +155,7 @@ class _Region(_Orders):
                 self._leave(groups, _values(before, fields), time_key, name_key)
                 self._join(groups, _values(after, fields), time_key, name_key, model_of)
 
-    def _join(self, groups: dict[tuple[Any, ...], Group], values: tuple[Any, ...] | None, time_key: Key,
-              name_key: Key, model_of: ModelOf) -> None:
+    def _join(self, groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key, model_of: ModelOf) -> None:
         if values is None:
             return
         group = groups.get(values)
@@ -160,8 +171,7 @@ class _Region(_Orders):
             promoted.add(time_key, name_key)
 
     @staticmethod
-    def _leave(groups: dict[tuple[Any, ...], Group], values: tuple[Any, ...] | None, time_key: Key,
-               name_key: Key) -> None:
+    def _leave(groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key) -> None:
         if values is None:
             return
         group = groups[values]
@@ -175,8 +185,9 @@ class _Region(_Orders):
 
 class RecordIndex(MutableMapping[str, V]):
     """Records by id that keeps each compartment's records sorted by time created and by name, per region, and
-    grouped by the values of `fields` (attributes of the resources); a record's resource is its `model` and
-    its region its `region` (`_resource` and `_region` say otherwise in a subclass).
+    grouped by the values of each `indexed` entry (an attribute of the resources, or a tuple of them); a
+    record's resource is its `model` and its region its `region` (`_resource` and `_region` say otherwise in a
+    subclass).
 
     Replacing a record with a new version re-sorts it only if its compartment, region, name or creation time
     changed, and moves it between groups only for the indexed fields that changed.
@@ -340,7 +351,7 @@ class RecordIndex(MutableMapping[str, V]):
         best_size = len(records) if run is None else run[1] - run[0]
         for fields, groups in records.groups.items():
             if all(field in filters for field in fields):
-                group = groups.get(tuple(filters[field] for field in fields))
+                group = groups.get(_wanted(filters, fields))
                 if group is None:
                     return []
                 if len(group) < best_size:

@@ -244,10 +244,10 @@ def test_a_state_change_moves_a_record_between_groups_and_keeps_its_key_tuples()
     assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == [deleted.backup.id]
     [records] = index._compartments[COMPARTMENTS[0]].values()
     state = records.groups[("lifecycle_state",)]
-    assert state[("TERMINATED",)][0] is records.by_time[1]  # shared, not a copy
+    assert state["TERMINATED"][0] is records.by_time[1]  # shared, not a copy
     assert records.groups[("volume_id", "lifecycle_state")][(VOLUME_IDS[0], "TERMINATED")][0] is records.by_time[1]
     del index[deleted.backup.id]
-    assert ("TERMINATED",) not in state
+    assert "TERMINATED" not in state
     assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == []
 
 
@@ -267,9 +267,9 @@ def test_combined_filters_in_both_orders_page_on_from_a_cursor_through_promoted_
     by_name_desc = pages(index, 5, sort_by="DISPLAYNAME", descending=True, region=None, where=where)
     assert by_name_desc == by_name[::-1]
     [records] = index._compartments[COMPARTMENTS[0]].values()
-    assert isinstance(records.groups[("volume_id",)][(VOLUME_IDS[0],)], index_module._Orders)
+    assert isinstance(records.groups[("volume_id",)][VOLUME_IDS[0]], index_module._Orders)
     shared = records.names["shared"]  # the name's own region, with its own groups
-    assert len(shared.groups[("volume_id",)][(VOLUME_IDS[0],)]) == len(matching)
+    assert len(shared.groups[("volume_id",)][VOLUME_IDS[0]]) == len(matching)
     assert "unique-0000" not in records.names  # a name few bear is a run of the name order, no group
     assert pages(index, 3, sort_by="TIMECREATED", descending=False, region=None,
                  where={"display_name": "unique-0003"}) == [make(3).backup.id]
