@@ -5,11 +5,13 @@ OCI's two list orders (TIMECREATED, DISPLAYNAME)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping, ValuesView
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from sortedcontainers import SortedList
+
+from .collector import drain
 
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
@@ -105,9 +107,23 @@ class RecordIndex(MutableMapping[str, V]):
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def values(self) -> ValuesView[V]:
+        """The records, in the dict's own view (the mapping mixin's reads each by key: 30x slower)."""
+        return self._by_id.values()
+
     def clear(self) -> None:
         self._by_id.clear()
         self._compartments.clear()
+
+    def take_apart(self) -> Iterator[None]:
+        """Empties the index a piece at a time (collector.drain), for freeing in the background (free_later)."""
+        by_id, compartments = self._by_id, self._compartments
+        self._by_id, self._compartments = {}, {}
+        yield from drain(by_id)
+        for compartment in compartments.values():
+            for keys in (compartment.by_time, compartment.by_name):
+                yield from drain(keys._lists)  # sortedcontainers' sublists (of ~1,000 keys each)
+        compartments.clear()
 
     def copy(self) -> RecordIndex[V]:
         """An index of the same records (the values are shared, not copied)."""
