@@ -1,15 +1,33 @@
-"""Unit: what a reset forgets is freed in the background, a piece at a time, while the store starts afresh."""
+"""The memory policy (collector.py): what a reset forgets is freed in the background, a piece at a time, while
+the store starts afresh; a running server freezes long-lived objects out of the garbage collector."""
 
 from __future__ import annotations
 
+import gc
+import subprocess
+import sys
 import threading
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mockoci import collector, engine
-from mockoci.models import VolumeBackup
+from mockoci.app import create_app
+from mockoci.models import (
+    CopyVolumeBackupDetails,
+    CreateVolumeBackupDetails,
+    UpdateVolumeBackupDetails,
+    VolumeBackup,
+)
+from mockoci.resources.backup_policies import (
+    CreateVolumeBackupPolicyAssignmentDetails,
+    CreateVolumeBackupPolicyDetails,
+)
+from mockoci.resources.volumes import CreateVolumeDetails
+from mockoci.server import MockOCIServer
+from mockoci.settings import Settings
 from mockoci.store import ListQuery, VolumeBackupStore
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaacollector"
@@ -90,3 +108,82 @@ def test_free_later_runs_the_pieces_in_a_background_thread() -> None:
     assert done.wait(10)
     assert ran == ["mockoci-freer"] * 3
 
+
+# -- the garbage collector's policy ---------------------------------------------------------------------------
+
+
+def test_a_running_server_freezes_what_survives_a_slow_full_collection_and_unfreezes_at_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "SLOW_COLLECTION", -1.0)  # every full collection counts as slow
+    alone = collector._installed == 0  # no other server of this test process runs (the session's, under xdist)
+    gc.unfreeze()
+    with MockOCIServer(Settings(port=0)):
+        assert collector._after_collection in gc.callbacks
+        gc.collect(1)
+        assert gc.get_freeze_count() == 0  # a young collection freezes nothing
+        gc.collect()
+        assert gc.get_freeze_count() > 0
+    if alone:
+        assert collector._after_collection not in gc.callbacks
+        assert gc.get_freeze_count() == 0
+
+
+def test_python_gc_leaves_the_collector_alone_and_importing_mockoci_installs_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "SLOW_COLLECTION", -1.0)
+    if collector._installed == 0:  # no other server of this test process runs
+        with MockOCIServer(Settings(port=0, python_gc=True)):
+            assert collector._after_collection not in gc.callbacks
+            gc.collect()
+            assert gc.get_freeze_count() == 0
+    code = ("import gc, mockoci, mockoci.server, mockoci.testing; from mockoci.app import create_app; create_app(); "
+            "gc.collect(); print(len(gc.callbacks), gc.get_freeze_count())")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "0 0\n"
+
+
+def test_a_server_started_with_much_loaded_freezes_it_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "LARGE", 10)
+    alone = collector._installed == 0
+    gc.unfreeze()
+    store = VolumeBackupStore()
+    store.seed(tenancy="t", backups=backups(10, "loaded"))
+    with MockOCIServer(Settings(port=0), app=create_app(Settings(port=0), store=store)):
+        assert gc.get_freeze_count() > 0
+    if alone:
+        assert gc.get_freeze_count() == 0
+
+
+def test_stored_records_hold_no_reference_cycles(handed_over: list[Iterator[object]]) -> None:
+    """Frozen objects are never collected: every version the store keeps must be freed by reference counting
+    alone (the collector off), whatever made it: a create, an update, a copy and its work request, a delete,
+    a volume, a policy and its assignment."""
+    store = VolumeBackupStore(lifecycle_delay=0)
+    volume = store.create_volume(tenancy="t", details=CreateVolumeDetails(
+        compartment_id=COMPARTMENT, availability_domain="AD-1", size_in_gbs=50)).model
+    created = store.create_volume_backup(tenancy="t", details=CreateVolumeBackupDetails(volume_id=volume.id))
+    store.settle(tenancy="t")
+    store.update_volume_backup(tenancy="t", backup_id=created.backup.id,
+                               details=UpdateVolumeBackupDetails(display_name="renamed", freeform_tags={"a": "b"}))
+    store.copy_volume_backup(tenancy="t", backup_id=created.backup.id,
+                             details=CopyVolumeBackupDetails(destination_region="us-phoenix-1"))
+    store.seed(tenancy="t", backups=backups(3, "seeded"))
+    store.settle(tenancy="t")
+    store.delete_volume_backup(tenancy="t", backup_id="ocid1.volumebackup.oc1.iad.seeded00000")
+    policy = store.create_volume_backup_policy(tenancy="t", details=CreateVolumeBackupPolicyDetails(
+        compartment_id=COMPARTMENT, display_name="p"))
+    store.create_volume_backup_policy_assignment(tenancy="t", details=CreateVolumeBackupPolicyAssignmentDetails(
+        asset_id=volume.id, policy_id=policy.model.id))
+    models = [record.model for held in store.snapshot()["t"].values() for record in held]
+    assert len(models) >= 8
+    alive = [weakref.ref(model) for model in models]
+    del models, volume, created, policy
+    gc.disable()
+    try:
+        store.reset()
+        for _ in handed_over.pop():
+            pass
+        assert [ref for ref in alive if ref() is not None] == []
+    finally:
+        gc.enable()
