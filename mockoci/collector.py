@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -102,12 +103,41 @@ def _free() -> None:
         del pieces
 
 
-def drain(held: dict[Any, Any] | list[Any]) -> Iterator[None]:
-    """Empties a dict or a list FREE_BATCH items at a time (from the end), yielding after each piece."""
+def dismantle(structure: dict[Any, Any] | list[Any]) -> Iterator[None]:
+    """Takes apart a dict or list the caller no longer needs, and the dicts, lists and index objects
+    (`mockoci.index`'s, `sortedcontainers`') it holds, FREE_BATCH references a piece: each container is emptied
+    from the end (drain), what it held taken apart in turn when it is such a container; anything else (a record,
+    a string, a tuple) is simply dropped. A container something else still holds is left alone: only this
+    reference to it is dropped."""
+    stack: list[object] = []
+    yield from drain(structure, keep=stack)
+    while stack:
+        held = stack.pop()
+        if sys.getrefcount(held) > 2:  # someone else's too (2: `held` and getrefcount's argument)
+            continue
+        if isinstance(held, dict | list):
+            yield from drain(held, keep=stack)
+        elif type(held).__module__ in _STRUCTURES:
+            stack.extend(item for item in gc.get_referents(held) if _is_structure(item))
+
+
+_STRUCTURES = frozenset({"mockoci.index", "sortedcontainers.sortedlist"})
+
+
+def _is_structure(item: object) -> bool:
+    return isinstance(item, dict | list) or type(item).__module__ in _STRUCTURES
+
+
+def drain(held: dict[Any, Any] | list[Any], keep: list[object] | None = None) -> Iterator[None]:
+    """Empties a dict or a list FREE_BATCH items at a time (from the end), yielding after each piece; with `keep`,
+    the items that are structures (dismantle) go there instead of being dropped."""
     while held:
         if isinstance(held, list):
+            piece = held[-FREE_BATCH:]
             del held[-FREE_BATCH:]
         else:
-            for _ in range(min(FREE_BATCH, len(held))):
-                held.popitem()
+            piece = [held.popitem()[1] for _ in range(min(FREE_BATCH, len(held)))]
+        if keep is not None:
+            keep.extend(item for item in piece if _is_structure(item))
+        del piece
         yield

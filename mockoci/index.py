@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from sortedcontainers import SortedList
 
-from .collector import drain
+from .collector import dismantle, drain
 
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 
@@ -116,14 +116,12 @@ class RecordIndex(MutableMapping[str, V]):
         self._compartments.clear()
 
     def take_apart(self) -> Iterator[None]:
-        """Empties the index a piece at a time (collector.drain), for freeing in the background (free_later)."""
+        """Empties the index a piece at a time (collector.drain and dismantle), for freeing in the background
+        (free_later)."""
         by_id, compartments = self._by_id, self._compartments
         self._by_id, self._compartments = {}, {}
-        yield from drain(by_id)
-        for compartment in compartments.values():
-            for keys in (compartment.by_time, compartment.by_name):
-                yield from drain(keys._lists)  # sortedcontainers' sublists (of ~1,000 keys each)
-        compartments.clear()
+        yield from drain(by_id)  # the records
+        yield from dismantle(compartments)  # the sort keys, whatever holds them
 
     def copy(self) -> RecordIndex[V]:
         """An index of the same records (the values are shared, not copied)."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sortedcontainers import SortedList
 
 from mockoci import collector, engine
 from mockoci.app import create_app
@@ -92,6 +93,22 @@ def test_a_taken_apart_index_is_empty_and_the_baseline_it_was_copied_from_is_who
     assert len(table) == 0 and list(table) == []
     assert len(store._baseline_tables["backups"]) == 250
     assert names(store, "t1") == [f"fixture-{n:05d}" for n in range(5)]
+
+
+def test_dismantle_empties_what_only_it_holds_and_leaves_shared_containers_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "FREE_BATCH", 10)
+    shared = [1, 2, 3]
+    inner = SortedList(range(100))
+    owned = {"keys": inner, "shared": shared, "nested": [[n] for n in range(50)]}
+    structure = {"a": owned}
+    del owned, inner
+    pieces = len(list(collector.dismantle(structure)))
+    assert structure == {} and shared == [1, 2, 3]  # `shared` is held here too: left whole
+    # a piece each for the two dicts, 5 for the nested list, 1 for each of its 50 lists, and 10 for the sorted
+    # list's 100 keys (in sortedcontainers' own sublist): it was taken apart, not dropped whole
+    assert pieces >= 1 + 1 + 5 + 50 + 10
 
 
 def test_free_later_runs_the_pieces_in_a_background_thread() -> None:
