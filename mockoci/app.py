@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from . import __version__, handlers, openapi
+from . import __version__, collector, handlers, openapi
 from .admin_auth import AdminTokenMiddleware
 from .clock import Clock
 from .dispatch import Dispatcher
@@ -63,9 +63,12 @@ def build_store(settings: Settings) -> VolumeBackupStore:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """With a state file: save it every `state_interval` seconds and once more at shutdown. With a proxy (set on
-    app.state.proxy by MockOCIServer): listen on its port on the server's event loop until shutdown."""
+    """The garbage collector's policy (collector.py) unless `python_gc` is set. With a state file: save it every
+    `state_interval` seconds and once more at shutdown. With a proxy (set on app.state.proxy by MockOCIServer):
+    listen on its port on the server's event loop until shutdown."""
     settings: Settings = app.state.settings
+    if not settings.python_gc:  # the garbage collector's policy while a server runs (collector.py)
+        collector.install(loaded=app.state.store.counts()["backups"])
     keeper: StateKeeper | None = None
     if settings.state_file is not None:
         keeper = StateKeeper(app.state.store, settings.state_file, settings.state_interval)
@@ -80,6 +83,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await proxy.close()
         if keeper is not None:
             keeper.stop()
+        if not settings.python_gc:
+            collector.uninstall()
 
 
 def create_app(settings: Settings | None = None, store: VolumeBackupStore | None = None) -> FastAPI:

@@ -38,7 +38,7 @@ OPTION_GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "limits": (
         "max_body_bytes", "max_header_bytes", "max_retry_tokens", "max_terminated_backups", "max_tenancies",
-        "journal_size",
+        "journal_size", "python_gc",
     ),
     "logging": ("log_level", "request_log"),
 }

@@ -24,7 +24,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -33,6 +33,7 @@ from pydantic import BaseModel
 
 from . import errors
 from .clock import Clock
+from .collector import drain, free_later
 from .etags import if_match_matches, make_etag
 from .factories import Factory
 from .index import RecordIndex
@@ -74,6 +75,10 @@ class Record:
     def json(self) -> bytes:
         if self._json is None:
             self._json = self.model.model_dump_json(by_alias=True).encode()
+        return self._json
+
+    def cached_json(self) -> bytes | None:
+        """The JSON bytes if a reader already asked for them (`json`), else None."""
         return self._json
 
 
@@ -161,6 +166,18 @@ class _Transition:
 
 
 
+def _taken_apart(partitions: list[Partition], transitions: list[_Transition]) -> Iterator[None]:
+    """Drops what forgotten partitions and transitions hold, a piece at a time (see collector.free_later)."""
+    yield from drain(transitions)
+    while partitions:
+        partition = partitions.pop()
+        for table in partition.tables.values():
+            yield from table.take_apart()
+        yield from drain(partition.retry_tokens)
+        del partition  # what else it holds is small: TERMINATED ids (capped), resources' extras
+        yield
+
+
 def request_fingerprint(operation: str, *parts: object) -> str:
     """What a retry token is bound to: the operation and its canonical parameters."""
     return hashlib.sha256(json.dumps([operation, *parts], sort_keys=True, default=str).encode()).hexdigest()
@@ -222,14 +239,22 @@ class Engine:
         """Forget every tenancy's state (or one tenancy's); fixtures loaded at start come back."""
         with self._lock:
             if tenancy is None:
-                self._partitions.clear()
-                self._transitions.clear()
+                self._forget_all()
                 self.lifecycle_mode = self._initial_lifecycle.mode
                 self.lifecycle_delay = self._initial_lifecycle.delay
             else:
-                self._partitions.pop(tenancy, None)
+                partition = self._partitions.pop(tenancy, None)
+                if partition is not None:
+                    free_later(_taken_apart([partition], []))
                 self._transitions = [t for t in self._transitions if t.tenancy != tenancy]
                 heapq.heapify(self._transitions)
+
+    def _forget_all(self) -> None:
+        """Starts from nothing at once: empty partitions and transitions in place of the old ones, which are freed
+        in the background (collector.free_later: freeing a million records at once holds the GIL half a second)."""
+        partitions, self._partitions = self._partitions, OrderedDict()
+        transitions, self._transitions = self._transitions, []
+        free_later(_taken_apart(list(partitions.values()), transitions))
 
     def set_baseline_records(
         self, records: Mapping[str, Iterable[Any]], etags: Mapping[str, str] | None = None
@@ -246,8 +271,7 @@ class Engine:
                 for model in models:
                     table[model.id] = self._record(kind, model, etag=etags.get(model.id))
                 self._baseline_tables[kind_name] = table
-            self._partitions.clear()
-            self._transitions.clear()
+            self._forget_all()
 
     def seed_records(
         self, *, tenancy: str, kind: str, models: Iterable[Any], etags: Mapping[str, str] | None = None
@@ -286,8 +310,7 @@ class Engine:
 
         Transient states progress as if just requested, TERMINATED records are kept for the retention time."""
         with self._lock:
-            self._partitions.clear()
-            self._transitions.clear()
+            self._forget_all()
             for tenancy, held in state.items():
                 partition = self._partitions[tenancy] = Partition(tenancy, holds_client_data=True)
                 self._new_partition(partition)

@@ -17,11 +17,13 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .engine import Record
 from .fixtures import FixtureError, parse_document
 from .models import VolumeBackup
 from .resources.backup_policies import VolumeBackupPolicy, VolumeBackupPolicyAssignment
@@ -67,24 +69,10 @@ class StateFileError(ValueError):
     """A state document or file that cannot be loaded; the message says where and why."""
 
 
-def _collections(held: TenancyState) -> dict[str, list[Any]]:
-    """A tenancy's records by the name its state document gives their collection."""
-    return {
-        "volumeBackups": held.backups, "volumes": held.volumes, "workRequests": held.work_requests,
-        "volumeBackupPolicies": held.policies, "volumeBackupPolicyAssignments": held.assignments,
-    }
-
-
 def state_document(store: VolumeBackupStore) -> dict[str, Any]:
-    """The store's whole state as a JSON-ready document."""
-    tenancies = {
-        tenancy: {
-            name: [model.model_dump(mode="json", by_alias=True) for model in models]
-            for name, models in _collections(held).items()
-        }
-        for tenancy, held in store.export_state().items()
-    }
-    return {"format": FORMAT, "version": VERSION, "tenancies": tenancies}
+    """The store's whole state as a JSON-ready document (for tests; the server writes `state_pieces`)."""
+    document: dict[str, Any] = json.loads(b"".join(state_pieces(store.snapshot(), [])))
+    return document
 
 
 def _json(value: Any) -> bytes:
@@ -96,26 +84,46 @@ _SINGULAR = {
     "volumeBackups": "backup", "volumes": "volume", "workRequests": "work request",
     "volumeBackupPolicies": "backup policy", "volumeBackupPolicyAssignments": "policy assignment",
 }
+PIECE = 1000  # records a piece of the document holds: a few milliseconds of writing, then the loop runs others
 
 
-def state_file_bytes(store: VolumeBackupStore, problems: list[str]) -> bytes:
-    """The state document as the state file holds it, each record written on its own: one that cannot be
-    written as JSON the loader takes back (none should: the request models refuse such values) is left out and
-    said in `problems`, so that one bad value never stops the rest from being saved."""
-    tenancies = []
-    for tenancy, held in store.export_state().items():
-        collections = []
-        for name, models in _collections(held).items():
-            written = []
-            for model in models:
-                try:
-                    written.append(_json(model.model_dump(mode="json", by_alias=True)))
-                except (ValueError, TypeError, RecursionError) as exc:  # PydanticSerializationError: a ValueError
-                    problems.append(f"tenancy {tenancy}, {_SINGULAR[name]} {model.id}: {type(exc).__name__}: {exc}")
-            collections.append(_json(name) + b":[" + b",".join(written) + b"]")
-        tenancies.append(_json(tenancy) + b":{" + b",".join(collections) + b"}")
-    head = b'{"format":' + _json(FORMAT) + b',"version":' + _json(VERSION) + b',"tenancies":{'
-    return head + b",".join(tenancies) + b"}}"
+def _document_json(record: Record) -> bytes:
+    """A record as the state document holds it, its whole model by alias: the bytes readers were already served
+    when its wire form is that (its class keeps Record.json), else written now (and not kept: a save reads every
+    record, and keeping them all would double the store's memory)."""
+    if type(record).json is Record.json:
+        served = record.cached_json()
+        if served is not None:
+            return served
+    model: BaseModel = record.model
+    return model.model_dump_json(by_alias=True).encode()
+
+
+def state_pieces(snapshot: dict[str, dict[str, list[Record]]], problems: list[str]) -> Iterator[bytes]:
+    """The state document of a snapshot (Store.snapshot) in pieces of at most PIECE records, each record written
+    on its own: one that cannot be written as JSON the loader takes back (none should: the request models refuse
+    such values) is left out and said in `problems`, so that one bad value never stops the rest from being
+    written."""
+    yield b'{"format":' + _json(FORMAT) + b',"version":' + _json(VERSION) + b',"tenancies":{'
+    for t, (tenancy, collections) in enumerate(snapshot.items()):
+        yield (b"," if t else b"") + _json(tenancy) + b":{"
+        for c, (name, records) in enumerate(collections.items()):
+            yield (b"," if c else b"") + _json(name) + b":["
+            separator = b""
+            for start in range(0, len(records), PIECE):
+                written = []
+                for record in records[start:start + PIECE]:
+                    try:
+                        written.append(_document_json(record))
+                    except (ValueError, TypeError, RecursionError) as exc:  # PydanticSerializationError: a ValueError
+                        problems.append(f"tenancy {tenancy}, {_SINGULAR[name]} {record.model.id}: "
+                                        f"{type(exc).__name__}: {exc}")
+                if written:
+                    yield separator + b",".join(written)
+                    separator = b","
+            yield b"]"
+        yield b"}"
+    yield b"}}"
 
 
 def parse_state(document: Any, source: str) -> dict[str, TenancyState]:
@@ -163,18 +171,21 @@ def read_state_file(path: Path) -> dict[str, TenancyState] | None:
         raise StateFileError(f"{path}: the state file nests its values too deeply to read") from None
 
 
-def write_state_file(path: Path, document: dict[str, Any] | bytes) -> None:
-    """Replaces `path` with `document` atomically: a temporary file beside it, fsync, rename, fsync.
+def write_state_file(path: Path, document: dict[str, Any] | bytes | Iterable[bytes]) -> None:
+    """Replaces `path` with `document` (a document, its bytes, or its bytes in pieces) atomically: a temporary file
+    beside it, fsync, rename, fsync.
 
     A crash at any point leaves either the old file or the new one, never a mix. A `path` that is a symbolic
     link stays one: the file it points to is replaced (the temporary file goes beside that one)."""
-    data = document if isinstance(document, bytes) else _json(document)
+    pieces = [document] if isinstance(document, bytes) else [_json(document)] if isinstance(document, dict) \
+        else document
     path = Path(os.path.realpath(path))
     folder = path.parent
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            for piece in pieces:  # a piece at a time: writing releases the GIL, and no whole copy is made
+                file.write(piece)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -207,7 +218,7 @@ class StateKeeper:
         """Writes the state; returns what it had to leave out (and logs it). Raises if nothing was written."""
         problems: list[str] = []
         with self._save_lock:
-            write_state_file(self.path, state_file_bytes(self.store, problems))
+            write_state_file(self.path, state_pieces(self.store.snapshot(), problems))
         for problem in problems:
             logger.error("the state saved to %s leaves out %s", self.path, problem)
         return problems

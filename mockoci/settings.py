@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         "server's clock; manual: only when a test settles or forces them through the admin API.",
     )
     journal_size: int = Field(1000, ge=0, description="How many requests the journal keeps (oldest dropped).")
+    python_gc: bool = Field(
+        False,
+        description="Leave Python's garbage collector as it is. By default a running server keeps long-lived "
+        "objects (the stored records) out of its full collections, so that none pauses the server for long "
+        "(mockoci/collector.py; cyclic garbage frozen with them is kept until the last server stops).",
+    )
     request_log: RequestLog = Field(
         "off", description="Where one JSON line per request goes, besides the `mockoci.requests` logger."
     )

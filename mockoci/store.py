@@ -44,6 +44,9 @@ class TenancyState:
     assignments: list[VolumeBackupPolicyAssignment] = field(default_factory=list)
 
 
+ASSIGNMENTS = "volumeBackupPolicyAssignments"  # assignments' collection in state documents (they are no Kind)
+
+
 class Store(BackupPolicies, Volumes, VolumeBackups):
     """Every resource, partitioned by tenancy (see Engine).
 
@@ -89,15 +92,28 @@ class Store(BackupPolicies, Volumes, VolumeBackups):
         self._baseline_assignments = list(assignments)
         self.set_baseline_records({BACKUPS: backups, VOLUMES: volumes, POLICIES: policies}, etags)
 
+    def snapshot(self) -> dict[str, dict[str, list[Record]]]:
+        """Every tenancy's stored versions as they are now, by the name its state document gives their collection
+        (`volumeBackups`, ..., in the document's order; retry tokens are not part of it). Taken at once under the
+        lock, references only: a version never changes, so the snapshot can be written out afterwards, a piece at
+        a time, while the store moves on."""
+        with self._lock:
+            self._apply_due()
+            return {
+                tenancy: {
+                    **{self.KINDS[kind].collection: list(partition.tables[kind].values()) if kind in partition.tables
+                       else [] for kind in (BACKUPS, VOLUMES, WORK_REQUESTS, POLICIES)},
+                    ASSIGNMENTS: list(self._assignments(partition).by_id.values()),
+                }
+                for tenancy, partition in self._partitions.items()
+            }
+
     def export_state(self) -> dict[str, TenancyState]:
         """Every tenancy's backups, volumes, work requests, backup policies and assignments as they are now (retry
         tokens are not part of it)."""
-        records = self.export_records()
-        assignments = self.export_assignments()
         return {
-            tenancy: TenancyState(held.get(BACKUPS, []), held.get(VOLUMES, []), held.get(WORK_REQUESTS, []),
-                                  held.get(POLICIES, []), assignments.get(tenancy, []))
-            for tenancy, held in records.items()
+            tenancy: TenancyState(*([record.model for record in records] for records in held.values()))
+            for tenancy, held in self.snapshot().items()
         }
 
     def import_state(self, state: dict[str, TenancyState]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ import requests
 from conftest import COMPARTMENT, assert_oci_error
 
 from mockoci import cli, persistence
+from mockoci.app import create_app
 from mockoci.models import CreateVolumeBackupDetails, VolumeBackup
 from mockoci.persistence import StateFileError, parse_state, read_state_file, state_document, write_state_file
 from mockoci.server import MockOCIServer
@@ -140,6 +142,110 @@ def test_admin_state_import_refuses_a_bad_document_and_changes_nothing(
         assert response.json()["code"] in ("CannotParseRequest", "InvalidParameter")
     assert [b.display_name for b in client.list_volume_backups(compartment_id=COMPARTMENT).data] == ["stays"]
     assert_oci_error(response, 400, "InvalidParameter")
+
+
+def many_backups(count: int, tenancy: str) -> list[VolumeBackup]:
+    return [VolumeBackup(
+        id=f"ocid1.volumebackup.oc1.iad.{tenancy[-5:]}{n:06d}", compartment_id=COMPARTMENT, display_name=f"b{n}",
+        lifecycle_state="AVAILABLE", type="FULL", time_created=datetime(2026, 1, 1, tzinfo=UTC),
+        freeform_tags={"n": str(n), "text": "é ☃ \U0001f600"}, defined_tags={"ns": {"k": n % 7 / 4}}, system_tags={},
+        size_in_gbs=50, volume_id="ocid1.volume.oc1.iad.v",
+    ) for n in range(count)]
+
+
+def test_a_large_export_streams_the_same_document_and_round_trips_through_import() -> None:
+    """Several pieces' worth of backups (some already read, whose served bytes the export reuses) in two tenancies,
+    with a volume, a copy's work request, a policy and an assignment: the export is the document its model gives,
+    and importing it back gives the same export."""
+    count = 2 * persistence.PIECE + 17
+    settings = Settings(port=0, auth="off", lifecycle_delay=0, unknown_volumes="accept", max_body_bytes=64 << 20)
+    with MockOCIServer(settings) as server:
+        store = server.store
+        seeded = store.seed(tenancy=DEFAULT_TENANCY, backups=many_backups(count, DEFAULT_TENANCY))
+        store.seed(tenancy=OTHER_TENANCY, backups=many_backups(5, OTHER_TENANCY))
+        for stored in seeded[::3]:
+            stored.json()  # read: the export reuses these bytes
+        volume = requests.post(server.url + "/20160918/volumes", json={
+            "compartmentId": COMPARTMENT, "availabilityDomain": "AD-1", "displayName": "v"}, timeout=10)
+        copy = requests.post(server.url + BASE + "/" + seeded[0].backup.id + "/actions/copy",
+                             json={"destinationRegion": "us-phoenix-1"}, timeout=10)
+        assert (volume.status_code, copy.status_code) == (200, 200), copy.text
+        policy = requests.post(server.url + "/20160918/volumeBackupPolicies", json={
+            "compartmentId": COMPARTMENT, "displayName": "p",
+            "schedules": [{"backupType": "FULL", "period": "ONE_DAY", "retentionSeconds": 86400}]}, timeout=10)
+        assigned = requests.post(server.url + "/20160918/volumeBackupPolicyAssignments", json={
+            "assetId": volume.json()["id"], "policyId": policy.json()["id"]}, timeout=10)
+        assert assigned.status_code == 200, assigned.text
+
+        exported = requests.get(server.url + "/_mockoci/state", timeout=30)
+        assert exported.status_code == 200
+        assert exported.headers["content-type"] == "application/json"
+        document = exported.json()
+        assert persistence.StateDocument.model_validate(document).model_dump(mode="json", by_alias=True) == document
+        held = document["tenancies"][DEFAULT_TENANCY]
+        assert len(held["volumeBackups"]) == count + 1  # and the copy
+        assert [len(held[name]) for name in ("volumes", "workRequests", "volumeBackupPolicies",
+                                             "volumeBackupPolicyAssignments")] == [1, 1, 1, 1]
+        assert document == state_document(store)
+
+        assert requests.post(server.url + "/_mockoci/reset", timeout=10).status_code == 204
+        assert requests.get(server.url + "/_mockoci/state", timeout=10).json()["tenancies"] == {}
+        restored = requests.put(server.url + "/_mockoci/state", data=exported.content,
+                                headers={"content-type": "application/json"}, timeout=30)
+        assert restored.status_code == 204, restored.text
+        again = requests.get(server.url + "/_mockoci/state", timeout=30).json()
+    assert again == document
+
+
+def test_other_requests_are_answered_while_an_export_streams() -> None:
+    """Driven through the ASGI app: once the export has sent its first piece, a GetVolumeBackup and a health check
+    made then are answered before the export sends its last piece."""
+    app = create_app(Settings(auth="off"))
+    [first, *_] = app.state.store.seed(tenancy=DEFAULT_TENANCY,
+                                       backups=many_backups(3 * persistence.PIECE, DEFAULT_TENANCY))
+    events: list[str] = []
+
+    def scope(path: str) -> dict[str, Any]:
+        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+
+    async def call(name: str, path: str, started: asyncio.Event | None = None) -> None:
+        asked = False
+        done = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            nonlocal asked
+            if asked:
+                await done.wait()
+                return {"type": "http.disconnect"}
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                events.append(f"{name} {message['status']}")
+            elif not message.get("more_body", False):
+                events.append(f"{name} end")
+            elif started is not None:
+                events.append(f"{name} piece")
+                started.set()
+
+        await app(scope(path), receive, send)
+        done.set()
+
+    async def scenario() -> None:
+        streaming = asyncio.Event()
+        export = asyncio.create_task(call("export", "/_mockoci/state", streaming))
+        await streaming.wait()
+        await call("get", BASE + "/" + first.backup.id)
+        await call("health", "/_mockoci/health")
+        await export
+
+    asyncio.run(scenario())
+    assert events[0] == "export 200"
+    assert events.index("get 200") < events.index("get end") < events.index("health end") < events.index("export end")
+    assert events.index("export piece") < events.index("get 200")
 
 
 # -- the state file across restarts of `mockoci serve` -----------------------------------------------------

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 from pydantic.alias_generators import to_camel
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from .. import errors
 from ..deps import StoreDep
@@ -21,7 +22,7 @@ from ..journal import Journal
 from ..limits import is_json_media_type
 from ..models import DefinedTags, FreeformTags, JSONInteger, LifecycleState, VolumeBackup, format_datetime
 from ..operations import unknown_operation
-from ..persistence import StateDocument, StateFileError, VolumeRecord, parse_state, state_document
+from ..persistence import StateDocument, StateFileError, VolumeRecord, logger, parse_state, state_pieces
 from ..resources import VOLUMES
 from ..resources.volumes import (
     DEFAULT_VPUS_PER_GB,
@@ -32,7 +33,7 @@ from ..resources.volumes import (
     default_availability_domain,
 )
 from ..resources.work_requests import StoredWorkRequest, WorkRequest, WorkRequestStatus
-from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, StoredBackup
+from ..store import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, Record, StoredBackup
 
 JSON = "application/json"
 
@@ -424,10 +425,21 @@ async def clear_faults(faults: FaultsDep, tenancy: OptionalTenancy = None) -> Re
     return Response(status_code=204)
 
 
-@router.get("/state", response_model=StateDocument)
-async def export_state(store: StoreDep) -> dict[str, Any]:
-    """The whole state (every tenancy's backups and volumes), in the form `PUT /_mockoci/state` takes back."""
-    return state_document(store)
+@router.get("/state", response_model=StateDocument, responses={200: {"content": {JSON: {}}}})
+async def export_state(store: StoreDep) -> Response:
+    """The whole state (every tenancy's backups and volumes), in the form `PUT /_mockoci/state` takes back.
+
+    Streamed: a snapshot is taken at once, then written a piece at a time, other requests answered in between."""
+    return StreamingResponse(_streamed(store.snapshot()), media_type=JSON)
+
+
+async def _streamed(snapshot: dict[str, dict[str, list[Record]]]) -> AsyncIterator[bytes]:
+    problems: list[str] = []
+    for piece in state_pieces(snapshot, problems):
+        yield piece
+        await asyncio.sleep(0)  # sending need not wait: let the loop run what else is ready
+    for problem in problems:
+        logger.error("the state exported leaves out %s", problem)
 
 
 @router.put("/state", status_code=204, response_class=Response)

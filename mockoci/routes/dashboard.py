@@ -21,6 +21,7 @@ from .. import __version__, dashboard, errors
 from ..dashboard.view import DashboardView, known_tenancies
 from ..journal import Journal
 from ..operations import ADMIN_PREFIX
+from ..persistence import state_document
 from ..store import VolumeBackupStore
 from . import admin
 
@@ -54,11 +55,11 @@ def _etag_of(store: VolumeBackupStore) -> dashboard.view.EtagLookup:
 
 async def dashboard_view(request: Request, selected: str | None = None) -> DashboardView:
     """The dashboard's content: the admin API's own answers (its routes, called here by keyword; the journal's
-    entries as its route gives them)."""
+    entries as its route gives them; the state document as the export writes it)."""
     app_state = request.app.state
     store: VolumeBackupStore = app_state.store
     journal_kept: Journal = app_state.journal
-    state = await admin.export_state(store=store)
+    state = state_document(store)
     journal = [entry.to_json() for entry in journal_kept.entries()]
     faults = [rule.model_dump(mode="json", by_alias=True) for rule in await admin.list_faults(faults=app_state.faults)]
     clock = (await admin.get_clock(store=store)).model_dump(mode="json", by_alias=True)
