@@ -26,3 +26,24 @@ def response_header(message: Message, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+class HeaderLists:
+    """A request's headers with every value of each name, parsed once: what verifying a signature reads
+    (mockoci.signing.HeaderLookup), as Starlette's `Headers` gives it, without its scan of the raw list per
+    lookup (a signing string looks up each signed header)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, scope: Scope) -> None:
+        values: dict[str, list[str]] = {}
+        for name, value in scope["headers"]:
+            values.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        self._values = values
+
+    def get(self, key: str, /) -> str | None:
+        found = self._values.get(key.lower())
+        return found[0] if found else None
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._values.get(key.lower(), ()))
