@@ -12,10 +12,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
     gives it; cached in the scope. Starlette's `Headers` scans the raw list on every lookup, and each
     middleware built its own: ~15 lookups per request (docs/performance.md)."""
     parsed: dict[str, str] | None = scope.get(HEADERS_KEY)
-    if parsed is None:
-        parsed = {}
-        for name, value in scope["headers"]:
-            parsed.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    if parsed is None:  # last to first: the first value of a name is the one kept
+        parsed = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
         scope[HEADERS_KEY] = parsed
     return parsed
 
