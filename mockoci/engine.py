@@ -151,7 +151,7 @@ class Partition:
         return table
 
 
-@dataclass(order=True, slots=True)
+@dataclass(slots=True)
 class _Transition:
     due: float
     seq: int
@@ -163,6 +163,11 @@ class _Transition:
     stage: float | None = field(compare=False, default=None)  # lifecycle delays; None: a fixed delay
     changes: Mapping[str, Any] | None = field(compare=False, default=None)
     timer: Callable[[Partition, float], None] | None = field(compare=False, default=None)  # a resource's own
+
+    def __lt__(self, other: _Transition) -> bool:
+        """Due first, then scheduled first: the order of (due, seq), which order=True compares by building two
+        tuples (heapq compares a dozen times per transition scheduled and applied)."""
+        return self.due < other.due or (self.due == other.due and self.seq < other.seq)
 
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors
 from .handlers import REQUEST_ID_KEY, error_response, logger, new_request_id
 from .keys import KeyRegistry
 from .limits import replay_body
-from .request_headers import request_headers, response_header
+from .request_headers import HeaderLists, request_headers, response_header
 from .settings import AuthMode
 from .signing import SignatureError, SignatureParams, check_presence, parse_authorization, verify_request
 from .store import DEFAULT_TENANCY
@@ -57,7 +56,7 @@ class OCIRequestMiddleware:
                 if body is None:  # the client went away before sending its whole body
                     return
                 try:
-                    scope[TENANCY_KEY] = self._verify(scope, Headers(scope=scope), body).tenancy
+                    scope[TENANCY_KEY] = self._verify(scope, HeaderLists(scope), body).tenancy
                 except SignatureError as exc:
                     scope[TENANCY_KEY] = _claimed_tenancy(scope)
                     _record_failure(scope, exc, request_id)
@@ -74,7 +73,7 @@ class OCIRequestMiddleware:
 
         await self.app(scope, receive, send_with_request_id)
 
-    def _verify(self, scope: Scope, headers: Headers, body: bytes) -> SignatureParams:
+    def _verify(self, scope: Scope, headers: HeaderLists, body: bytes) -> SignatureParams:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         query: bytes = scope.get("query_string", b"")
         target = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")

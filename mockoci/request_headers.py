@@ -12,10 +12,8 @@ def request_headers(scope: Scope) -> dict[str, str]:
     gives it; cached in the scope. Starlette's `Headers` scans the raw list on every lookup, and each
     middleware built its own: ~15 lookups per request (docs/performance.md)."""
     parsed: dict[str, str] | None = scope.get(HEADERS_KEY)
-    if parsed is None:
-        parsed = {}
-        for name, value in scope["headers"]:
-            parsed.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    if parsed is None:  # last to first: the first value of a name is the one kept
+        parsed = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
         scope[HEADERS_KEY] = parsed
     return parsed
 
@@ -26,3 +24,24 @@ def response_header(message: Message, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+class HeaderLists:
+    """A request's headers with every value of each name, parsed once: what verifying a signature reads
+    (mockoci.signing.HeaderLookup), as Starlette's `Headers` gives it, without its scan of the raw list per
+    lookup (a signing string looks up each signed header)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, scope: Scope) -> None:
+        values: dict[str, list[str]] = {}
+        for name, value in scope["headers"]:
+            values.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        self._values = values
+
+    def get(self, key: str, /) -> str | None:
+        found = self._values.get(key.lower())
+        return found[0] if found else None
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._values.get(key.lower(), ()))

@@ -8,7 +8,7 @@ import sys
 from starlette.datastructures import Headers
 
 from mockoci.models import UpdateVolumeBackupDetails, VolumeBackup
-from mockoci.request_headers import request_headers, response_header
+from mockoci.request_headers import HeaderLists, request_headers, response_header
 from mockoci.resources.volume_backups import compact, revise
 from mockoci.store import VolumeBackupStore
 
@@ -80,10 +80,11 @@ def test_request_headers_read_as_starlette_headers_do() -> None:
     scope = {"type": "http", "headers": [
         (b"x-date", b"Mon, 01 Jan 2026 00:00:00 GMT"), (b"accept", b"a"), (b"accept", b"b"), (b"empty", b""),
     ]}
-    parsed = request_headers(scope)
+    parsed, lists = request_headers(scope), HeaderLists(scope)
     starlette = Headers(scope=scope)
-    for name in ("x-date", "accept", "empty", "missing"):
-        assert parsed.get(name) == starlette.get(name)
+    for name in ("x-date", "accept", "empty", "missing", "X-Date", "Accept"):
+        assert parsed.get(name.lower()) == lists.get(name) == starlette.get(name)
+        assert lists.getlist(name) == starlette.getlist(name)
     assert request_headers(scope) is parsed  # parsed once per request
 
 
