@@ -82,28 +82,24 @@ def spans(marks: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def breakdown(count: int = 15) -> dict[str, float]:
     """Where a start goes, wall and CPU ms: the imports (FastAPI, pydantic, uvicorn: `stack`; mockoci's own),
-    then each step of the first server (`cold_*`) and the median of `count` more (`warm_*`). The journal's
-    operation table, which a new app builds on its first request, is built before that request and counted
-    apart (`*_table`): `*_first_200` is the rest of that request."""
+    then each step of the first server (`cold_*`) and the median of `count` more (`warm_*`). `create_app`
+    includes the app's operation table (mockoci.operations), built from the route objects."""
     import fastapi  # noqa: F401
     import uvicorn  # noqa: F401
 
     stack = now()
     from mockoci.app import create_app
-    from mockoci.operations import operation_table
     from mockoci.server import MockOCIServer
     from mockoci.settings import Settings
 
     imports = spans([(T0, C0), stack, now()])
-    steps = ("settings", "create_app", "table", "start", "first_200", "stop")
+    steps = ("settings", "create_app", "start", "first_200", "stop")
 
     def start_and_stop() -> list[tuple[float, float]]:
         marks = [now()]
         settings = Settings(port=0)
         marks.append(now())
         app = create_app(settings)
-        marks.append(now())
-        operation_table(app)
         marks.append(now())
         server = MockOCIServer(settings, app).start()
         marks.append(now())
