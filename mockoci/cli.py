@@ -18,6 +18,7 @@ from pydantic_core import PydanticUndefined
 
 from . import __version__
 from .connections import raise_open_file_limit
+from .console import Console
 from .fixtures import FixtureError
 from .keys import InvalidKey
 from .persistence import StateFileError
@@ -172,8 +173,7 @@ def banner(server: MockOCIServer) -> str:
 
 def _configure_logging(level: str) -> None:
     """mockoci's loggers (the request lines, warnings such as why a signature failed) print to stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%H:%M:%S"))
+    handler = Console(sys.stderr)
     logger = logging.getLogger("mockoci")
     logger.handlers[:] = [handler]
     logger.setLevel(level.upper())
@@ -217,7 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cannot_listen(settings, exc)
     _configure_logging(settings.log_level)  # only now: a failed start leaves this process's logging as it was
     print(banner(server), file=sys.stderr, flush=True)
-    return 0 if server.run() else 3  # 3: uvicorn's code for a failed start-up, as uvicorn.run exits
+    try:
+        return 0 if server.run() else 3  # 3: uvicorn's code for a failed start-up, as uvicorn.run exits
+    except KeyboardInterrupt:  # Ctrl-C: uvicorn shuts down, then raises the signal it caught again
+        return 130  # the shell's code for a process ended by SIGINT; no traceback
 
 
 _LOAD_ERRORS: dict[type[Exception], str] = {

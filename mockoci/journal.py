@@ -21,6 +21,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .console import sole_console
 from .handlers import REQUEST_ID_KEY
 from .middleware import AUTH_FAILURE_KEY, TENANCY_KEY
 from .models import format_datetime
@@ -176,8 +177,11 @@ class JournalMiddleware:
     def _log(self, entry: JournalEntry) -> None:
         # mockoci's own routes (a dashboard polls them) log at DEBUG, so the console shows the client's requests
         level = logging.DEBUG if is_admin_path(entry.path) else logging.INFO
-        if self.request_log == "off" and not logger.isEnabledFor(level):
-            return  # nobody reads the line: not building it saves a json.dumps per request
+        console = sole_console(logger, level)
+        if console is not None:  # `mockoci serve`'s console alone: the same line without a LogRecord
+            console.write_line(level, str(_ReadableLine(entry)))
+        if self.request_log == "off" and (console is not None or not logger.isEnabledFor(level)):
+            return  # nobody else reads the line: not building its fields saves a json.dumps per request
         fields = {
             "time": format_datetime(entry.time),
             "opcRequestId": entry.opc_request_id,
@@ -191,7 +195,8 @@ class JournalMiddleware:
             **({"fault": entry.fault} if entry.fault else {}),
             **({"authFailure": entry.auth_failure} if entry.auth_failure else {}),
         }
-        logger.log(level, "%s", _ReadableLine(entry), extra={"request": fields})
+        if console is None:
+            logger.log(level, "%s", _ReadableLine(entry), extra={"request": fields})
         if self.request_log != "off":
             stream = sys.stdout if self.request_log == "stdout" else sys.stderr
             stream.write(json.dumps(fields) + "\n")

@@ -4,6 +4,7 @@ request, and a clear exit when the port is taken. Each test runs `python -m mock
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -176,3 +177,11 @@ def test_mockoci_help_shows_an_example() -> None:
     assert "serve     run the server" in result.stdout
     assert "examples:\n  mockoci serve " in result.stdout
     assert "mockoci serve --help" in result.stdout
+
+
+def test_ctrl_c_stops_the_server_without_a_traceback() -> None:
+    server = Console()
+    server.process.send_signal(signal.SIGINT)
+    assert server.process.wait(timeout=20) == 130  # the shell's code for a process ended by SIGINT
+    server._reader.join(timeout=10)
+    assert not any("Traceback" in line or "KeyboardInterrupt" in line for line in server.lines), server.lines
