@@ -301,15 +301,6 @@ class Engine:
             self._apply_due()
             return partition.table(kind)[record_id]
 
-    def export_records(self) -> dict[str, dict[str, list[Any]]]:
-        """Every tenancy's models by kind as they are now (retry tokens are not part of it)."""
-        with self._lock:
-            self._apply_due()
-            return {
-                tenancy: {kind: [r.model for r in table.values()] for kind, table in partition.tables.items()}
-                for tenancy, partition in self._partitions.items()
-            }
-
     def import_records(self, state: Mapping[str, Mapping[str, Iterable[Any]]]) -> None:
         """Replace all state with `state` (tenancy -> kind -> models); other tenancies start from the fixtures.
 

@@ -70,7 +70,8 @@ class StateFileError(ValueError):
 
 
 def state_document(store: VolumeBackupStore) -> dict[str, Any]:
-    """The store's whole state as a JSON-ready document (for tests; the server writes `state_pieces`)."""
+    """The store's whole state as a JSON-ready document, read whole (the dashboard, tests); the export and the
+    state file are written from `state_pieces`, a piece at a time."""
     document: dict[str, Any] = json.loads(b"".join(state_pieces(store.snapshot(), [])))
     return document
 

@@ -58,7 +58,7 @@ def assign(store: Store, policy_id: str) -> None:
 
 
 def scheduled(store: Store, state: str | None = None) -> list[datetime]:
-    held = store.export_records()[TENANCY]["backups"]
+    held = store.export_state()[TENANCY].backups
     return sorted(b.time_created for b in held
                   if b.source_type == "SCHEDULED" and (state is None or b.lifecycle_state == state))
 
@@ -127,7 +127,7 @@ def test_fixture_policies_and_assignments_start_with_each_tenancy(tmp_path: Path
         "fixture-daily"
     )
     store.advance_clock(2 * 86400)
-    held = store.export_records()[TENANCY]["backups"]
+    held = store.export_state()[TENANCY].backups
     assert len(held) == 2 and {b.type for b in held} == {"FULL"} and {b.size_in_gbs for b in held} == {20}
     store.reset()
     assert store.get_volume_backup_policy_asset_assignment(tenancy=TENANCY, asset_id=VOLUME)[0].model.policy_id == (

@@ -374,11 +374,6 @@ class BackupPolicies(VolumeBackups):
 
     # -- test control and persistence ------------------------------------------------------------------
 
-    def export_assignments(self) -> dict[str, list[VolumeBackupPolicyAssignment]]:
-        with self._lock:
-            return {tenancy: [r.model for r in self._assignments(p).by_id.values()]
-                    for tenancy, p in self._partitions.items()}
-
     def import_assignments(self, state: dict[str, Iterable[VolumeBackupPolicyAssignment]]) -> None:
         """Add assignments to tenancies just imported: each schedule resumes after the later of the assignment's
         creation and the newest scheduled backup of its volume (the backups missed meanwhile are made). Backups
