@@ -37,6 +37,13 @@ def fastapi_app(body: bytes, headers: dict[str, str]) -> Any:
     return app
 
 
+async def read_body(receive: Any) -> None:
+    """Read (and drop) the request's body, as a server that answers after reading it."""
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+
+
 def asgi_app(body: bytes, headers: dict[str, str]) -> Any:
     raw_headers = [(k.encode(), v.encode()) for k, v in headers.items()]
     raw_headers.append((b"content-length", str(len(body)).encode()))
@@ -46,9 +53,7 @@ def asgi_app(body: bytes, headers: dict[str, str]) -> Any:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        more = True
-        while more:
-            more = (await receive()).get("more_body", False)
+        await read_body(receive)
         await send(start)
         await send(message)
 
@@ -84,9 +89,7 @@ def replay_app(responses: dict[str, dict[str, Any]]) -> Any:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        more = True
-        while more:
-            more = (await receive()).get("more_body", False)
+        await read_body(receive)
         start, message = messages.get(route(scope["method"], scope["path"]), missing)
         await send(start)
         await send(message)

@@ -76,6 +76,7 @@ def _after_collection(phase: str, info: dict[str, int]) -> None:
     elif time.thread_time() - _collection_started > SLOW_COLLECTION:
         gc.freeze()  # what survived a full collection is long-lived: the next walks only what came since
 
+
 _work: queue.SimpleQueue[Iterator[object]] = queue.SimpleQueue()
 _freer: threading.Thread | None = None
 _freer_lock = threading.Lock()

@@ -170,7 +170,6 @@ class _Transition:
         return self.due < other.due or (self.due == other.due and self.seq < other.seq)
 
 
-
 def _taken_apart(partitions: list[Partition], transitions: list[_Transition]) -> Iterator[None]:
     """Drops what forgotten partitions and transitions hold, a piece at a time (see collector.free_later)."""
     yield from drain(transitions)
