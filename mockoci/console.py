@@ -18,10 +18,16 @@ FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(message)s"
 DATE_FORMAT = "%H:%M:%S"
 
 
+_clock: tuple[int, str] = (-1, "")  # the last second a line was written in, and its HH:MM:SS
+
+
 def line(created: float, level: int, message: str) -> str:
     """The text FORMAT gives a record of `level` made at `created` (seconds since the epoch)."""
-    clock = time.strftime(DATE_FORMAT, time.localtime(created))
-    return f"{clock}.{int((created - int(created)) * 1000):03d} {logging.getLevelName(level)} {message}"
+    global _clock
+    second = int(created)
+    if _clock[0] != second:  # a console writes many lines a second: format the clock once for them
+        _clock = (second, time.strftime(DATE_FORMAT, time.localtime(second)))
+    return f"{_clock[1]}.{int((created - second) * 1000):03d} {logging.getLevelName(level)} {message}"
 
 
 class Console(logging.StreamHandler[TextIO]):
@@ -31,15 +37,12 @@ class Console(logging.StreamHandler[TextIO]):
         super().__init__(stream)
         self.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
 
-    def write_line(self, level: int, message: str) -> None:
-        """Write `message` as a record of `level` made now would be written."""
-        text = line(time.time(), level, message) + self.terminator
-        self.acquire()
-        try:
+    def write_line(self, level: int, message: str, created: float | None = None) -> None:
+        """Write `message` as a record of `level` made at `created` (default: now) would be written."""
+        text = line(time.time() if created is None else created, level, message) + self.terminator
+        with self.lock:  # type: ignore[union-attr]  # a Handler's lock, made in its __init__
             self.stream.write(text)
-            self.flush()
-        finally:
-            self.release()
+            self.stream.flush()
 
 
 def sole_console(logger: logging.Logger, level: int) -> Console | None:

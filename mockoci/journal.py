@@ -22,7 +22,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .console import sole_console
-from .handlers import REQUEST_ID_KEY
+from .handlers import REQUEST_ID_KEY, new_request_id
 from .middleware import AUTH_FAILURE_KEY, TENANCY_KEY
 from .models import format_datetime
 from .operations import OPERATION_KEY, is_admin_path, operation_of
@@ -41,7 +41,7 @@ class JournalEntry:
     """One request as the server saw it, and its answer."""
 
     seq: int
-    time: datetime
+    created: float  # when it was answered, in seconds since the epoch (`time` as a datetime)
     method: str
     path: str
     query: str
@@ -55,6 +55,10 @@ class JournalEntry:
     auth_failure: str | None = None
     signing_string: str | None = None
     fault: str | None = None
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromtimestamp(self.created, UTC)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,7 +116,9 @@ class Journal:
 
 
 class JournalMiddleware:
-    """Records every OCI request in the journal and logs every request as one line."""
+    """Gives every request its `opc-request-id` (the client's own, if it sent one: in the scope, REQUEST_ID_KEY,
+    and on the response unless it already carries one), records every OCI request in the journal and logs every
+    request as one line. Its `send` wrapper is the only one a response passes through."""
 
     def __init__(self, app: ASGIApp, *, journal: Journal, request_log: RequestLog = "off") -> None:
         self.app = app
@@ -124,6 +130,8 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        request_id = request_headers(scope).get("opc-request-id") or new_request_id()
+        scope[REQUEST_ID_KEY] = request_id
         operation_of(scope)
         status = 500
         response_request_id: str | None = None
@@ -134,6 +142,10 @@ class JournalMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_request_id = response_header(message, b"opc-request-id")
+                if response_request_id is None:
+                    given = (b"opc-request-id", request_id.encode("latin-1"))
+                    message["headers"] = [*message.get("headers", ()), given]
+                    response_request_id = request_id
             elif message["type"] == "http.response.body" and status >= 400:
                 error_body.extend(message.get("body", b"")[: _ERROR_BODY_LIMIT - len(error_body)])
             await send(message)
@@ -151,14 +163,16 @@ class JournalMiddleware:
         self, scope: Scope, status: int, request_id: str | None, error_body: bytes, duration_ms: float
     ) -> JournalEntry:
         headers = request_headers(scope)
-        error_code, error_message = _error_of(error_body) if status >= 400 else (None, None)
-        auth_failure, signing_string = _auth_failure(scope.get(AUTH_FAILURE_KEY))
-        if auth_failure is None and status == 401:
-            auth_failure = error_message
+        error_code = error_message = auth_failure = signing_string = None
+        if status >= 400:
+            error_code, error_message = _error_of(error_body)
+            auth_failure, signing_string = _auth_failure(scope.get(AUTH_FAILURE_KEY))
+            if auth_failure is None and status == 401:
+                auth_failure = error_message
         scope_request_id = scope.get(REQUEST_ID_KEY)
         return JournalEntry(
             seq=self.journal.next_seq(),
-            time=datetime.now(UTC),
+            created=time.time(),
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
@@ -179,7 +193,7 @@ class JournalMiddleware:
         level = logging.DEBUG if is_admin_path(entry.path) else logging.INFO
         console = sole_console(logger, level)
         if console is not None:  # `mockoci serve`'s console alone: the same line without a LogRecord
-            console.write_line(level, str(_ReadableLine(entry)))
+            console.write_line(level, str(_ReadableLine(entry)), entry.created)
         if self.request_log == "off" and (console is not None or not logger.isEnabledFor(level)):
             return  # nobody else reads the line: not building its fields saves a json.dumps per request
         fields = {

@@ -1,17 +1,17 @@
-"""What happens to every request before routing: its opc-request-id and, on OCI paths, its signature."""
+"""What happens to OCI requests before routing: their signature is checked (its presence, or verified)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import errors
-from .handlers import REQUEST_ID_KEY, error_response, logger, new_request_id
+from .handlers import error_response, logger, request_id_of
 from .keys import KeyRegistry
 from .limits import replay_body
-from .request_headers import HeaderLists, request_headers, response_header
+from .request_headers import HeaderLists, request_headers
 from .settings import AuthMode
 from .signing import SignatureError, SignatureParams, check_presence, parse_authorization, verify_request
 from .store import DEFAULT_TENANCY
@@ -22,8 +22,9 @@ AUTH_FAILURE_KEY = "mockoci.auth_failure"  # {"reason": str, "signing_string": s
 
 
 class OCIRequestMiddleware:
-    """Gives every response an `opc-request-id` (the client's own if it sent one) and checks OCI requests'
-    signature headers before anything reads or changes state."""
+    """Checks OCI requests' signature headers before anything reads or changes state, and keeps the tenancy a
+    request is signed for in the scope (TENANCY_KEY). The request's `opc-request-id` is given outside it, by the
+    journal (mockoci.journal)."""
 
     def __init__(
         self, app: ASGIApp, *, auth: AuthMode, keys: KeyRegistry | None = None,
@@ -35,12 +36,7 @@ class OCIRequestMiddleware:
         self.now = now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = request_headers(scope).get("opc-request-id") or new_request_id()
-        scope[REQUEST_ID_KEY] = request_id
-        path: str = scope["path"]
+        path: str = scope["path"] if scope["type"] == "http" else ""
         if path == OCI_PREFIX or path.startswith(OCI_PREFIX + "/"):
             scope[TENANCY_KEY] = DEFAULT_TENANCY
             if self.auth == "presence":
@@ -48,8 +44,8 @@ class OCIRequestMiddleware:
                     scope[TENANCY_KEY] = check_presence(scope["method"], request_headers(scope)).tenancy
                 except SignatureError as exc:
                     scope[TENANCY_KEY] = _claimed_tenancy(scope)
-                    response = error_response(errors.NotAuthenticated(f"Not authenticated: {exc}."), request_id)
-                    await response(scope, receive, send)
+                    error = errors.NotAuthenticated(f"Not authenticated: {exc}.")
+                    await error_response(error, request_id_of(scope))(scope, receive, send)
                     return
             elif self.auth == "verify":
                 body, receive = await _buffer_body(receive)
@@ -59,19 +55,11 @@ class OCIRequestMiddleware:
                     scope[TENANCY_KEY] = self._verify(scope, HeaderLists(scope), body).tenancy
                 except SignatureError as exc:
                     scope[TENANCY_KEY] = _claimed_tenancy(scope)
+                    request_id = request_id_of(scope)
                     _record_failure(scope, exc, request_id)
                     await error_response(errors.NotAuthenticated(), request_id)(scope, receive, send)
                     return
-
-        raw_request_id = request_id.encode("latin-1")
-
-        async def send_with_request_id(message: Message) -> None:
-            is_start = message["type"] == "http.response.start"
-            if is_start and response_header(message, b"opc-request-id") is None:
-                message["headers"] = [*message.get("headers", ()), (b"opc-request-id", raw_request_id)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_request_id)
+        await self.app(scope, receive, send)
 
     def _verify(self, scope: Scope, headers: HeaderLists, body: bytes) -> SignatureParams:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()

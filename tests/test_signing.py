@@ -13,11 +13,15 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from signing_helpers import http_date
 from starlette.datastructures import Headers
 
 from mockoci.signing import (
+    _PARAM_OR_NOT,
     SignatureError,
+    _plain_params,
     check_body,
     check_date,
     check_signed_list,
@@ -143,6 +147,22 @@ def test_parameter_names_in_any_case_and_spacing() -> None:
 def test_malformed_authorization(value: str | None) -> None:
     with pytest.raises(SignatureError):
         parse_authorization(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='abcXYZé=", \n', max_size=40) | st.lists(
+    st.tuples(st.sampled_from(["keyId", "headers", "é", "", "a b"]), st.text(alphabet='ab, "=', max_size=6)),
+    max_size=4,
+).map(lambda pairs: ",".join(f'{name}="{value}"' for name, value in pairs)))
+def test_plain_parameters_read_as_the_expression_reads_them(text: str) -> None:
+    """The fast reading of spaceless parameters (`_plain_params`) reads what the regular expression reads, or
+    leaves the text to it."""
+    plain = _plain_params(text)
+    if plain is None:
+        return
+    found = _PARAM_OR_NOT.findall(text)
+    assert not any(other for *_, other in found)
+    assert plain == {name.lower(): value for name, value, _ in found}
 
 
 # -- the signing string -----------------------------------------------------------------------------------
