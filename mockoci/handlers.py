@@ -16,6 +16,7 @@ from starlette.types import Scope
 
 from . import errors
 from .operations import operations
+from .responses import JSONBody
 
 logger = logging.getLogger("mockoci")
 REQUEST_ID_KEY = "mockoci.request_id"
@@ -35,7 +36,7 @@ def new_request_id() -> str:
 
 def error_response(error: errors.OCIError, request_id: str, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps({"code": error.code, "message": error.message}).encode()
-    response = Response(body, status_code=error.status, media_type="application/json", headers=headers)
+    response = JSONBody(body, headers, status_code=error.status)
     response.headers["opc-request-id"] = request_id
     return response
 

@@ -19,7 +19,8 @@ from ..resources.backup_policies import (
     VolumeBackupPolicy,
     VolumeBackupPolicyAssignment,
 )
-from .volume_backups import ERRORS, JSON
+from ..responses import JSONBody
+from .volume_backups import ERRORS
 
 router = APIRouter(prefix="/20160918", responses=ERRORS)
 PolicyId = Annotated[str, Path(alias="policyId", min_length=1, max_length=255, description="The policy's OCID.")]
@@ -31,7 +32,7 @@ ASSIGNMENT_TAGS: list[str | Enum] = ["VolumeBackupPolicyAssignment"]
 
 
 def record_response(stored: Record, headers: dict[str, str] | None = None) -> Response:
-    return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag, **(headers or {})})
+    return JSONBody(stored.json(), {"etag": stored.etag, **headers} if headers else {"etag": stored.etag})
 
 
 def _list_body(items: list[Record]) -> bytes:
@@ -53,7 +54,7 @@ async def list_volume_backup_policies(
     result = store.list_volume_backup_policies(tenancy=tenancy, compartment_id=compartment_id, limit=limit,
                                                after=after)
     headers = next_page_headers(request, result.next_cursor, digest, tenancy)
-    return Response(_list_body(result.items), media_type=JSON, headers=headers)
+    return JSONBody(_list_body(result.items), headers)
 
 
 @router.post("/volumeBackupPolicies", response_model=VolumeBackupPolicy, operation_id="CreateVolumeBackupPolicy",
@@ -111,7 +112,7 @@ async def get_volume_backup_policy_asset_assignment(
     if page is not None:
         raise errors.InvalidParameter("Invalid page: this list has a single page.")
     items = store.get_volume_backup_policy_asset_assignment(tenancy=tenancy, asset_id=asset_id)
-    return Response(_list_body(items[:limit]), media_type=JSON)
+    return JSONBody(_list_body(items[:limit]))
 
 
 @router.post("/volumeBackupPolicyAssignments", response_model=VolumeBackupPolicyAssignment,

@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..pagination import query_digest
 from ..regions import region as known_region
+from ..responses import JSONBody
 from ..store import ListQuery, StoredBackup
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -36,7 +37,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
         (500, "InternalServerError"),
     ]
 }
-JSON = "application/json"
 
 router = APIRouter(prefix="/20160918/volumeBackups", tags=["VolumeBackup"], responses=ERRORS)
 BackupId = Annotated[str, Path(alias="volumeBackupId", min_length=1, max_length=255, description="The OCID.")]
@@ -56,7 +56,7 @@ def endpoint_of(request: Request, region: str | None, target: str | None) -> str
 
 
 def backup_response(stored: StoredBackup, headers: dict[str, str] | None = None) -> Response:
-    return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag, **(headers or {})})
+    return JSONBody(stored.json(), {"etag": stored.etag, **headers} if headers else {"etag": stored.etag})
 
 
 @router.get("", response_model=list[VolumeBackup], operation_id="ListVolumeBackups")
@@ -103,7 +103,7 @@ async def list_volume_backups(
     after = page_cursor(request, page, digest, tenancy)
     result = store.list_volume_backups(tenancy=tenancy, query=query, limit=limit, after=after, region=region)
     body = b"[" + b",".join(stored.json() for stored in result.items) + b"]"
-    return Response(body, media_type=JSON, headers=next_page_headers(request, result.next_cursor, digest, tenancy))
+    return JSONBody(body, next_page_headers(request, result.next_cursor, digest, tenancy))
 
 
 @router.post("", response_model=VolumeBackup, operation_id="CreateVolumeBackup")

@@ -13,7 +13,8 @@ from ..engine import Record
 from ..models import SortBy, SortOrder
 from ..pagination import query_digest
 from ..resources.volumes import VOLUME_STATES, CreateVolumeDetails, UpdateVolumeDetails, Volume, VolumeQuery
-from .volume_backups import ERRORS, JSON
+from ..responses import JSONBody
+from .volume_backups import ERRORS
 
 router = APIRouter(prefix="/20160918/volumes", tags=["Volume"], responses=ERRORS)
 VolumeId = Annotated[str, Path(alias="volumeId", min_length=1, max_length=255, description="The OCID.")]
@@ -21,7 +22,7 @@ OptionalText = Annotated[str | None, Query(max_length=255)]
 
 
 def record_response(stored: Record, headers: dict[str, str] | None = None) -> Response:
-    return Response(stored.json(), media_type=JSON, headers={"etag": stored.etag, **(headers or {})})
+    return JSONBody(stored.json(), {"etag": stored.etag, **headers} if headers else {"etag": stored.etag})
 
 
 @router.get("", response_model=list[Volume], operation_id="ListVolumes")
@@ -62,7 +63,7 @@ async def list_volumes(
     after = page_cursor(request, page, digest, tenancy)
     items, next_cursor = store.list_volumes(tenancy=tenancy, query=query, limit=limit, after=after, region=region)
     headers = next_page_headers(request, next_cursor, digest, tenancy)
-    return Response(b"[" + b",".join(stored.json() for stored in items) + b"]", media_type=JSON, headers=headers)
+    return JSONBody(b"[" + b",".join(stored.json() for stored in items) + b"]", headers)
 
 
 @router.post("", response_model=Volume, operation_id="CreateVolume")

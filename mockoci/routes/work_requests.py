@@ -13,7 +13,8 @@ from ..deps import PageLimit, PageToken, caller, caller_region, next_page_header
 from ..models import SortOrder
 from ..pagination import query_digest
 from ..resources.work_requests import WorkRequest, WorkRequestError, WorkRequestLogEntry, entries_page
-from .volume_backups import ERRORS, JSON
+from ..responses import JSONBody
+from .volume_backups import ERRORS
 
 router = APIRouter(prefix="/20160918/workRequests", tags=["WorkRequest"], responses=ERRORS)
 WorkRequestId = Annotated[str, Path(alias="workRequestId", min_length=1, max_length=255, description="The OCID.")]
@@ -37,7 +38,7 @@ async def list_work_requests(
         after=page_cursor(request, page, digest, tenancy), region=region,
     )
     headers = next_page_headers(request, next_cursor, digest, tenancy)
-    return Response(b"[" + b",".join(stored.json() for stored in items) + b"]", media_type=JSON, headers=headers)
+    return JSONBody(b"[" + b",".join(stored.json() for stored in items) + b"]", headers)
 
 
 @router.get("/{workRequestId}", response_model=WorkRequest, operation_id="GetWorkRequest")
@@ -45,7 +46,7 @@ async def get_work_request(work_request_id: WorkRequestId, request: Request) -> 
     """Gets a work request: its status, `percentComplete` and the resources it makes."""
     store, tenancy = caller(request)
     stored = store.get_work_request(tenancy=tenancy, work_request_id=work_request_id, region=caller_region(request))
-    return Response(stored.json(), media_type=JSON)
+    return JSONBody(stored.json())
 
 
 def _entries(
@@ -62,7 +63,7 @@ def _entries(
     items, rest = entries_page(entries, descending=descending, limit=limit, after=start)
     body = json.dumps([item.model_dump(mode="json", by_alias=True) for item in items]).encode()
     headers = next_page_headers(request, None if rest is None else (str(rest), work_request_id), digest, tenancy)
-    return Response(body, media_type=JSON, headers=headers)
+    return JSONBody(body, headers)
 
 
 @router.get("/{workRequestId}/errors", response_model=list[WorkRequestError], operation_id="ListWorkRequestErrors")
