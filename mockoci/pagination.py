@@ -9,7 +9,6 @@ import hmac
 import json
 from collections.abc import Mapping
 
-
 # json.dumps with separators makes an encoder per call; one made once encodes the same text for a third of the CPU
 _compact_json = json.JSONEncoder(separators=(",", ":")).encode
 

@@ -29,19 +29,28 @@ def response_header(message: Message, name: bytes) -> str | None:
 class HeaderLists:
     """A request's headers with every value of each name, parsed once: what verifying a signature reads
     (mockoci.signing.HeaderLookup), as Starlette's `Headers` gives it, without its scan of the raw list per
-    lookup (a signing string looks up each signed header)."""
+    lookup (a signing string looks up each signed header). A request that sends no name twice (every client's)
+    is read from `request_headers`' dict, which holds all its values already."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_first", "_values")
 
     def __init__(self, scope: Scope) -> None:
-        values: dict[str, list[str]] = {}
-        for name, value in scope["headers"]:
-            values.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
-        self._values = values
+        self._first = request_headers(scope)
+        self._values: dict[str, list[str]] | None = None
+        if len(self._first) != len(scope["headers"]):  # a name sent more than once
+            values: dict[str, list[str]] = {}
+            for name, value in scope["headers"]:
+                values.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+            self._values = values
 
     def get(self, key: str, /) -> str | None:
+        if self._values is None:
+            return self._first.get(key.lower())
         found = self._values.get(key.lower())
         return found[0] if found else None
 
     def getlist(self, key: str) -> list[str]:
+        if self._values is None:
+            value = self._first.get(key.lower())
+            return [] if value is None else [value]
         return list(self._values.get(key.lower(), ()))

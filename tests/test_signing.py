@@ -21,6 +21,7 @@ from starlette.datastructures import Headers
 from mockoci.signing import (
     _PARAM_OR_NOT,
     SignatureError,
+    _imf_fixdate,
     _plain_params,
     check_body,
     check_date,
@@ -163,6 +164,24 @@ def test_plain_parameters_read_as_the_expression_reads_them(text: str) -> None:
     found = _PARAM_OR_NOT.findall(text)
     assert not any(other for *_, other in found)
     assert plain == {name.lower(): value for name, value, _ in found}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=0, max_value=253402300799) | st.text(alphabet="TueMonDc, 0123456789:GMT+-", max_size=32))
+def test_the_fixed_http_date_reads_as_parsedate_reads_it(sent: float | str) -> None:
+    """The fast reading of `Tue, 01 Dec 2026 19:45:27 GMT` (`_imf_fixdate`) gives what parsedate_to_datetime
+    gives, a ValueError where it raises one, or leaves the text to it."""
+    text = email.utils.formatdate(sent, usegmt=True) if isinstance(sent, float) else sent
+    try:
+        fast = _imf_fixdate(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            email.utils.parsedate_to_datetime(text)
+        return
+    if isinstance(sent, float):
+        assert fast is not None
+    if fast is not None:
+        assert fast == email.utils.parsedate_to_datetime(text)
 
 
 # -- the signing string -----------------------------------------------------------------------------------
