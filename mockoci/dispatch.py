@@ -28,7 +28,6 @@ import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import params
 from fastapi.exceptions import RequestValidationError
@@ -39,7 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import errors
 from .handlers import exception_response
-from .limits import is_json_media_type
+from .limits import is_json_media_type, query_pairs
 from .operations import is_admin_path, match
 from .request_headers import request_headers
 
@@ -122,8 +121,7 @@ async def _arguments(call: Call, request: Request, path_parameters: dict[str, st
     body: Any = await _body(request) if call.body is not None else None
     values: dict[str, Any] = dict(path_parameters)
     if call.queries and scope["query_string"]:
-        pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        values.update((name, value) for name, value in pairs if name in call.queries)
+        values.update((name, value) for name, value in query_pairs(scope["query_string"]) if name in call.queries)
     headers = request_headers(scope)
     values.update((alias, headers[name]) for name, alias in call.headers if name in headers)
     problems: list[dict[str, Any]] = []

@@ -38,17 +38,21 @@ def header_bytes(scope: Scope) -> int:
     return sum(map(len, chain.from_iterable(headers))) + 4 * len(headers)  # no Python frame per header
 
 
+def query_pairs(query_string: bytes) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs as `parse_qsl(query, keep_blank_values=True)` gives them; a query with
+    nothing to decode (no `%`, no `+`, as clients send OCIDs and numbers) is split without it, 5x faster."""
+    query = query_string.decode("latin-1")
+    if "%" in query or "+" in query:
+        return parse_qsl(query, keep_blank_values=True)
+    return [(name, value) for name, _, value in (part.partition("=") for part in query.split("&") if part)]
+
+
 def repeated_parameter(query_string: bytes) -> str | None:
     """The first query parameter given more than once, if any."""
     if not query_string:
         return None
-    query = query_string.decode("latin-1")
-    if "%" in query or "+" in query:  # names to decode
-        names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
-    else:  # what parse_qsl gives then, 5x faster: each non-empty part's text before its first `=`
-        names = [part.partition("=")[0] for part in query.split("&") if part]
     seen: set[str] = set()
-    for name in names:
+    for name, _ in query_pairs(query_string):
         if name in seen:
             return name
         seen.add(name)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockoci import errors
 from mockoci.clock import Clock
 from mockoci.etags import if_match_matches, make_etag
 from mockoci.factories import Factory
+from mockoci.limits import query_pairs, repeated_parameter
 from mockoci.models import (
     ChangeVolumeBackupCompartmentDetails,
     CreateVolumeBackupDetails,
@@ -227,3 +231,14 @@ def test_a_newcomer_is_refused_when_every_tenancy_kept_holds_client_data() -> No
     store.reset("t2")  # a reset makes room
     store.create_volume_backup(tenancy="t3", details=CreateVolumeBackupDetails(volume_id="v"))
     assert store.counts()["tenancies"] == 2
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab=&;#%+2Fé", max_size=16))
+def test_query_pairs_are_parse_qsl_s(query: str) -> None:
+    """The query's pairs, split by hand when nothing needs decoding, are parse_qsl's (blank values kept)."""
+    raw = query.encode("latin-1", "replace")
+    assert query_pairs(raw) == parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    names = [name for name, _ in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)]
+    twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
+    assert repeated_parameter(raw) == twice
