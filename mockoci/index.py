@@ -422,6 +422,8 @@ class RecordIndex(MutableMapping[str, V]):
         region's records that holds every match, and the fields whose filters all of them pass: the smallest
         group among the filters' (the name's own, with a name filter), or the name's records, else the whole
         region."""
+        if not filters:
+            return records.by_name if by_name else records.by_time, None, None, ()
         best: Group | str = records  # a group, the whole region, or the name filtered on
         best_size, implied = len(records), cast(Fields, ())
         groupings: list[tuple[dict[Fields, dict[Any, Group]], Fields]] = [(records.groups, ())]
@@ -483,12 +485,13 @@ def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound |
 def _cursor(backup: Listed, by_name: bool) -> Cursor:
     if by_name:
         return backup.display_name, backup.id
-    created = backup.time_created  # the year padded by hand: %Y gives "2" for the year 2 on glibc
-    return f"{created.year:04d}" + created.strftime(TIME_KEY_FORMAT.removeprefix("%Y")), backup.id
+    # TIME_KEY_FORMAT's text, the year padded to 4 digits (strftime's %Y gives "2" for the year 2 on glibc)
+    return backup.time_created.replace(tzinfo=None).isoformat(timespec="microseconds"), backup.id
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text, TIME_KEY_FORMAT).replace(tzinfo=UTC)
+    """A cursor's time (TIME_KEY_FORMAT, as _cursor wrote it: page tokens are signed)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 class BackupIndex(RecordIndex[V]):
