@@ -372,8 +372,9 @@ class RecordIndex(MutableMapping[str, V]):
         matches: Callable[[V], bool] | None = None,
     ) -> tuple[list[V], Cursor | None]:
         """Up to `limit` records of a compartment (of `region` only, if given) that come after `after` in the
-        order asked for, whose fields equal `where`'s values (a value None: any) and that `matches`; and the
-        cursor of the last one if more match. `where` names `display_name` or fields the index groups by."""
+        order asked for, whose fields equal `where`'s values (a value None: any) and that `matches` (if given);
+        and the cursor of the last one if more match. `where` names `display_name` or fields the index groups
+        by."""
         regions = self._compartments.get(compartment_id)
         if regions is None:
             return [], None
