@@ -5,17 +5,22 @@ OCI's two list orders (TIMECREATED, DISPLAYNAME), and each stored version a `reg
 are kept per region, in both orders, as (sort value, id) key tuples; besides those two orders, a region keeps a
 group per value of each field its kind indexes (a backup's volume, source backup and state, and the pair of
 volume and state), so that a page with filters walks the smallest group among them instead of the whole
-compartment. A group shares the key tuples of its region's orders: an entry costs a list slot, not a tuple.
+compartment, and checks only the filters that group does not imply. A group shares the key tuples of its
+region's orders: an entry costs a list slot, not a tuple.
 
 - A group of up to `SMALL_GROUP` records is a plain list of its time keys, sorted; a page in name order sorts
   its name keys there and then. A bigger group keeps both orders in `SortedList`s.
-- A display name needs no group while few records bear it: they are a run of the name order. A name borne by
-  more than `SMALL_GROUP` records of a region gets a region of its own (its orders and groups), so that a
-  shared name with other filters walks the name's group of the other fields.
+- A display name needs nothing of its own while few records bear it: they are a run of the name order. Once
+  more than `SMALL_GROUP` records of a region bear it, the name keeps its records' time keys, and a group per
+  value of each indexed field but the lifecycle state (STATE), so that a shared name with a volume walks the
+  name's records of that volume. The state changes on every transition (twice in a backup's creation); a
+  shared name with a state walks the smaller of the two.
 - A page of the plain endpoint (every region) merges its regions' walks, which are in the same order.
+- A state change moves a record between the groups of its state only: its key tuples stay, found in the
+  region's orders.
 
 What is left: filters on two fields whose groups are both large but rarely meet walk the smaller group, unless
-the kind indexes the pair (backups index volume and state together).
+the kind indexes the pair (backups index volume and state together); so does a shared name with a state.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, ValuesView
 from datetime import UTC, datetime
 from functools import cache
+from itertools import islice
 from operator import attrgetter
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from sortedcontainers import SortedList
 
@@ -34,6 +40,7 @@ from .collector import dismantle, drain
 
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 SMALL_GROUP = 64  # records a group holds in a plain list before it keeps both orders in SortedLists
+STATE = "lifecycle_state"  # the field a record's lifecycle transitions change
 
 
 def is_descending(sort_by: str, sort_order: str | None) -> bool:
@@ -59,6 +66,7 @@ class Listed(Protocol):
 V = TypeVar("V")
 Cursor = tuple[str, str]  # (the sort value, as text, of the last record on a page; its id)
 Key = tuple[Any, str]  # (time created or display name, id): one record's place in one order
+Bound = tuple[Any, ...]  # a bound of a walk that equals no key: (name,) sorts before every (name, id)
 
 
 class _Orders:
@@ -109,68 +117,118 @@ def _wanted(filters: Mapping[str, Any], fields: Fields) -> Any:
     return filters[fields[0]] if len(fields) == 1 else tuple(filters[field] for field in fields)
 
 
+class _Named:
+    """A region's records that bear one display name, once more than SMALL_GROUP do: their time keys (their name
+    order is the name's run of the region's), and a group per value of each indexed field but the state."""
+
+    __slots__ = ("by_time", "groups")
+
+    def __init__(self, indexed: Iterable[Fields]) -> None:
+        self.by_time: SortedList = SortedList()
+        self.groups: dict[Fields, dict[Any, Group]] = {fields: {} for fields in indexed}
+
+    def __len__(self) -> int:
+        return len(self.by_time)
+
+    def copy(self) -> _Named:
+        clone = _Named(())
+        clone.by_time, clone.groups = self.by_time.copy(), _copy_groups(self.groups)
+        return clone
+
+
 class _Region(_Orders):
     """One compartment's records in one region: both orders, a group per value of each indexed field
-    (`groups[fields][value]`, a tuple of values for several fields), and a region of their own for each display
-    name borne by more than SMALL_GROUP records (`names`; a name's region has no names)."""
+    (`groups[fields][value]`, a tuple of values for several fields), and each display name's records once more
+    than SMALL_GROUP bear it (`names`).
+
+    A group shares the key tuples of the orders; a record's state is not grouped by name (STATE: it changes on
+    every transition, and a name's records with a state are the smaller of the name's and the state's group)."""
 
     __slots__ = ("groups", "names")
 
     def __init__(self, indexed: Iterable[Fields]) -> None:
         super().__init__()
         self.groups: dict[Fields, dict[Any, Group]] = {fields: {} for fields in indexed}
-        self.names: dict[str, _Region] = {}
+        self.names: dict[str, _Named] = {}
 
     def copy(self) -> _Region:
         clone = _Region(())
         clone.by_time, clone.by_name = self.by_time.copy(), self.by_name.copy()
-        clone.groups = {fields: {values: group.copy() for values, group in groups.items()}
-                        for fields, groups in self.groups.items()}
+        clone.groups = _copy_groups(self.groups)
         clone.names = {name: named.copy() for name, named in self.names.items()}
         return clone
 
-    def name_run(self, name: str) -> tuple[int, int]:
-        """Where the records named `name` are in the name order: (name,) sorts before every (name, id), and
-        (name + NUL,) after them and before every other name."""
-        return self.by_name.bisect_left((name,)), self.by_name.bisect_left((name + "\0",))
+    def name_run(self, name: str) -> tuple[Bound, Bound]:
+        """Bounds of the records named `name` in the name order, equal to no key: (name,) sorts before every
+        (name, id), and (name + NUL,) after them and before every other name."""
+        return (name,), (name + "\0",)
 
-    def shared_keys(self, model: Listed) -> tuple[Key, Key]:
-        """The key tuples of a record already in the orders (the ones groups share)."""
-        time_key, name_key = (model.time_created, model.id), (model.display_name, model.id)
-        return self.by_time[self.by_time.bisect_left(time_key)], self.by_name[self.by_name.bisect_left(name_key)]
+    def run_length(self, name: str) -> int:
+        low, high = self.name_run(name)
+        length: int = self.by_name.bisect_left(high) - self.by_name.bisect_left(low)
+        return length
 
     def join(self, model: Listed, time_key: Key, name_key: Key, model_of: ModelOf) -> None:
         self.add(time_key, name_key)
         for fields, groups in self.groups.items():
-            self._join(groups, _values(model, fields), time_key, name_key, model_of)
+            self._join(groups, _values(model, fields), time_key, name_key, model, model_of)
+        named = self.names.get(model.display_name)
+        if named is not None:
+            named.by_time.add(time_key)
+            for fields, groups in named.groups.items():
+                self._join(groups, _values(model, fields), time_key, name_key, model, model_of)
+        elif self.run_length(model.display_name) > SMALL_GROUP:  # the name's records get their own orders
+            named = self.names[model.display_name] = _Named(fields for fields in self.groups if STATE not in fields)
+            for bearer_name_key in self.by_name.irange(*self.name_run(model.display_name)):
+                bearer = model_of(bearer_name_key[1])
+                bearer_time_key = _stored(self.by_time, (bearer.time_created, bearer.id))
+                named.by_time.add(bearer_time_key)
+                for fields, groups in named.groups.items():
+                    self._join(groups, _values(bearer, fields), bearer_time_key, bearer_name_key, bearer, model_of)
 
     def leave(self, model: Listed, time_key: Key, name_key: Key) -> None:
+        named = self.names.get(model.display_name)
+        if named is not None:
+            named.by_time.remove(time_key)
+            for fields, groups in named.groups.items():
+                self._leave(groups, _values(model, fields), time_key, name_key)
+            if not named:
+                del self.names[model.display_name]
         for fields, groups in self.groups.items():
             self._leave(groups, _values(model, fields), time_key, name_key)
         self.remove(time_key, name_key)
 
     def move(self, before: Listed, after: Listed, changed: set[str], model_of: ModelOf) -> None:
-        """Move a record between the groups of the fields whose values changed (it keeps its key tuples)."""
-        time_key, name_key = self.shared_keys(after)
-        for fields, groups in self.groups.items():
-            if changed.intersection(fields):
-                self._leave(groups, _values(before, fields), time_key, name_key)
-                self._join(groups, _values(after, fields), time_key, name_key, model_of)
+        """Move a record between the groups of the fields whose values changed (its name and creation time did
+        not: it keeps its key tuples in the orders, which the groups it joins share)."""
+        time_key = _stored(self.by_time, (after.time_created, after.id))
+        name_key: Key | None = None  # looked up only for a group that keeps both orders
+        named = self.names.get(after.display_name)
+        for grouped in (self.groups, named.groups) if named is not None else (self.groups,):
+            for fields, groups in grouped.items():
+                if changed.intersection(fields):
+                    self._leave(groups, _values(before, fields), time_key, (after.display_name, after.id))
+                    name_key = self._join(groups, _values(after, fields), time_key, name_key, after, model_of)
 
-    def _join(self, groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key, model_of: ModelOf) -> None:
+    def _join(self, groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key | None, model: Listed,
+              model_of: ModelOf) -> Key | None:
+        """Add a record's keys to its group; returns its name key tuple (`name_key`, or the one in the name
+        order, looked up when None and a group that keeps both orders needs it)."""
         if values is None:
-            return
+            return name_key
         group = groups.get(values)
         if group is None:
             groups[values] = [time_key]
-        elif isinstance(group, _Orders):
-            group.add(time_key, name_key)
-        elif len(group) < SMALL_GROUP:
+        elif isinstance(group, list) and len(group) < SMALL_GROUP:
             group.insert(bisect_left(group, time_key), time_key)
         else:
-            names = (self.shared_keys(model_of(record_id))[1] for _, record_id in group)
-            promoted = groups[values] = _Orders(group, names)
-            promoted.add(time_key, name_key)
+            if name_key is None:
+                name_key = _stored(self.by_name, (model.display_name, model.id))
+            if isinstance(group, list):
+                names = (_stored(self.by_name, (model_of(record_id).display_name, record_id)) for _, record_id in group)
+                group = groups[values] = _Orders(group, names)
+            group.add(time_key, name_key)
+        return name_key
 
     @staticmethod
     def _leave(groups: dict[Any, Group], values: Any, time_key: Key, name_key: Key) -> None:
@@ -183,6 +241,16 @@ class _Region(_Orders):
             del group[bisect_left(group, time_key)]
         if not group:
             del groups[values]
+
+
+def _copy_groups(groups: dict[Fields, dict[Any, Group]]) -> dict[Fields, dict[Any, Group]]:
+    return {fields: {values: group.copy() for values, group in by_value.items()} for fields, by_value in groups.items()}
+
+
+def _stored(keys: SortedList, key: Key) -> Key:
+    """The key tuple in `keys` equal to `key` (the one groups share)."""
+    stored: Key = next(keys.irange(key, key))
+    return stored
 
 
 class RecordIndex(MutableMapping[str, V]):
@@ -224,11 +292,7 @@ class RecordIndex(MutableMapping[str, V]):
             ):
                 changed = {field for field in self._fields if getattr(before, field) != getattr(after, field)}
                 if changed:
-                    records = self._compartments[after.compartment_id][region]
-                    records.move(before, after, changed, self._model_of)
-                    named = records.names.get(after.display_name)
-                    if named is not None:
-                        named.move(before, after, changed, self._model_of)
+                    self._compartments[after.compartment_id][region].move(before, after, changed, self._model_of)
                 return
             self._unindex(old)
         self._index(value)
@@ -280,31 +344,14 @@ class RecordIndex(MutableMapping[str, V]):
         records = regions.get(region)
         if records is None:
             records = regions[region] = _Region(self._indexed)
-        time_key, name_key = (model.time_created, model.id), (model.display_name, model.id)
-        records.join(model, time_key, name_key, self._model_of)
-        named = records.names.get(model.display_name)
-        if named is not None:
-            named.join(model, time_key, name_key, self._model_of)
-            return
-        low, high = records.name_run(model.display_name)
-        if high - low > SMALL_GROUP:  # the name's records get a region of their own
-            named = records.names[model.display_name] = _Region(self._indexed)
-            for shared_name_key in records.by_name[low:high]:
-                bearer = self._model_of(shared_name_key[1])
-                named.join(bearer, records.shared_keys(bearer)[0], shared_name_key, self._model_of)
+        records.join(model, (model.time_created, model.id), (model.display_name, model.id), self._model_of)
 
     def _unindex(self, value: V) -> None:
         model = self._resource(value)
         regions = self._compartments[model.compartment_id]
         region = self._region(value)
         records = regions[region]
-        time_key, name_key = (model.time_created, model.id), (model.display_name, model.id)
-        named = records.names.get(model.display_name)
-        if named is not None:
-            named.leave(model, time_key, name_key)
-            if not named:
-                del records.names[model.display_name]
-        records.leave(model, time_key, name_key)
+        records.leave(model, (model.time_created, model.id), (model.display_name, model.id))
         if not records:
             del regions[region]
             if not regions:
@@ -322,11 +369,12 @@ class RecordIndex(MutableMapping[str, V]):
         after: Cursor | None = None,
         region: Any = None,
         where: Mapping[str, Any] | None = None,
-        matches: Callable[[V], bool] = lambda _: True,
+        matches: Callable[[V], bool] | None = None,
     ) -> tuple[list[V], Cursor | None]:
         """Up to `limit` records of a compartment (of `region` only, if given) that come after `after` in the
-        order asked for, whose fields equal `where`'s values (a value None: any) and that `matches`; and the
-        cursor of the last one if more match. `where` names `display_name` or fields the index groups by."""
+        order asked for, whose fields equal `where`'s values (a value None: any) and that `matches` (if given);
+        and the cursor of the last one if more match. `where` names `display_name` or fields the index groups
+        by."""
         regions = self._compartments.get(compartment_id)
         if regions is None:
             return [], None
@@ -337,46 +385,77 @@ class RecordIndex(MutableMapping[str, V]):
         by_name = sort_by == "DISPLAYNAME"
         start = None if after is None else (after[0] if by_name else _parse_time(after[0]), after[1])
         chosen: Iterable[_Region] = regions.values() if region is None else filter(None, [regions.get(region)])
-        walks = [_walk(self._candidates(records, filters, by_name), start, descending) for records in chosen]
+        walks = [self._matching(records, filters, by_name, start, descending) for records in chosen]
         walk = walks[0] if len(walks) == 1 else heapq.merge(*walks, reverse=descending)
-        checks = list(filters.items())
-        items: list[V] = []
-        for _, record_id in walk:
-            item = self._by_id[record_id]
-            model = self._resource(item)
-            if all(getattr(model, field) == value for field, value in checks) and matches(item):
-                if len(items) == limit:
-                    return items, _cursor(self._resource(items[-1]), by_name)
-                items.append(item)
+        by_id = self._by_id
+        if matches is None:
+            items = [by_id[record_id] for _, record_id in islice(walk, limit + 1)]
+        else:
+            items = []
+            for _, record_id in walk:
+                item = by_id[record_id]
+                if matches(item):
+                    items.append(item)
+                    if len(items) > limit:
+                        break
+        if len(items) > limit:
+            del items[limit:]
+            return items, _cursor(self._resource(items[-1]), by_name)
         return items, None
 
-    def _candidates(self, records: _Region, filters: dict[str, Any], by_name: bool) -> Sequence[Key]:
-        """The keys, in the order asked for, of the smallest set of a region's records that holds every match:
-        a name's own region's (if it has one, refined by the other filters), else the smallest group among the
-        filters' or the name's run, else the whole region."""
+    def _matching(self, records: _Region, filters: dict[str, Any], by_name: bool, start: Key | None,
+                  descending: bool) -> Iterator[Key]:
+        """The keys after `start` of a region's records that pass `filters`, in the order asked for: a walk of
+        the smallest set that holds every match (_candidates), checking the filters that set does not imply."""
+        keys, low, high, implied = self._candidates(records, filters, by_name)
+        walk = _walk(keys, start, descending, low, high)
+        checks = [field for field in filters if field not in implied]
+        if not checks:
+            return walk
+        values, wanted = _getter(tuple(checks)), _wanted(filters, tuple(checks))
+        model_of = self._model_of
+        return (key for key in walk if values(model_of(key[1])) == wanted)
+
+    def _candidates(self, records: _Region, filters: dict[str, Any], by_name: bool) -> tuple[
+        Sequence[Key], Bound | None, Bound | None, Fields
+    ]:
+        """The keys, in the order asked for (between the bounds returned, if any), of the smallest set of a
+        region's records that holds every match, and the fields whose filters all of them pass: the smallest
+        group among the filters' (the name's own, with a name filter), or the name's records, else the whole
+        region."""
+        if not filters:
+            return records.by_name if by_name else records.by_time, None, None, ()
+        best: Group | str = records  # a group, the whole region, or the name filtered on
+        best_size, implied = len(records), cast(Fields, ())
+        groupings: list[tuple[dict[Fields, dict[Any, Group]], Fields]] = [(records.groups, ())]
         name = filters.get("display_name")
-        if name is not None and name in records.names:
-            rest = {field: value for field, value in filters.items() if field != "display_name"}
-            return self._candidates(records.names[name], rest, by_name)
-        best: Sequence[Key] | _Orders = records
-        run: tuple[int, int] | None = None  # the best is a run of the name order
         if name is not None:
-            run = records.name_run(name)
-        best_size = len(records) if run is None else run[1] - run[0]
-        for fields, groups in records.groups.items():
-            if all(field in filters for field in fields):
-                group = groups.get(_wanted(filters, fields))
-                if group is None:
-                    return []
-                if len(group) < best_size:
-                    best, best_size, run = group, len(group), None
-        if run is not None:
-            names: list[Key] = records.by_name[run[0]:run[1]]
-            return names if by_name else sorted(self._keys(names, by_name=False))
+            best, implied = name, ("display_name",)
+            named = records.names.get(name)
+            if named is None:
+                best_size = records.run_length(name)
+            else:
+                best_size = len(named)
+                groupings.append((named.groups, implied))
+        for grouped, also in groupings:
+            for fields, groups in grouped.items():
+                if all(field in filters for field in fields):
+                    group = groups.get(_wanted(filters, fields))
+                    if group is None:
+                        return [], None, None, ()
+                    if len(group) < best_size:
+                        best, best_size, implied = group, len(group), fields + also
+        if isinstance(best, str):  # the name's records: a run of the name order, and their time keys
+            low, high = records.name_run(best)
+            if by_name:
+                return records.by_name, low, high, implied
+            named = records.names.get(best)
+            if named is not None:
+                return named.by_time, None, None, implied
+            return sorted(self._keys(records.by_name.irange(low, high), by_name=False)), None, None, implied
         if isinstance(best, _Orders):
-            keys: Sequence[Key] = best.by_name if by_name else best.by_time
-            return keys
-        return sorted(self._keys(best, by_name=True)) if by_name else best
+            return best.by_name if by_name else best.by_time, None, None, implied
+        return sorted(self._keys(best, by_name=True)) if by_name else best, None, None, implied
 
     def _keys(self, keys: Iterable[Key], *, by_name: bool) -> Iterator[Key]:
         """The same records' keys in the other order (made afresh: for a small group's page only)."""
@@ -385,15 +464,17 @@ class RecordIndex(MutableMapping[str, V]):
             yield (model.display_name if by_name else model.time_created), record_id
 
 
-def _walk(keys: Sequence[Key], start: Key | None, descending: bool) -> Iterator[Key]:
-    """The keys after `start` (all without one), in ascending order or, if `descending`, descending."""
+def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound | None = None,
+          high: Bound | None = None) -> Iterator[Key]:
+    """The keys after `start` (all without one), in ascending order or, if `descending`, descending; in a
+    SortedList, only those between `low` and `high` (bounds equal to no key) if given."""
     if isinstance(keys, SortedList):
-        if start is None:
-            walk: Iterator[Key] = keys.irange(reverse=descending)
-        elif descending:
-            walk = keys.irange(maximum=start, inclusive=(True, False), reverse=True)
-        else:
-            walk = keys.irange(minimum=start, inclusive=(False, True))
+        if start is not None:
+            if descending:
+                high = start if high is None else min(start, high)
+            else:
+                low = start if low is None else max(start, low)
+        walk: Iterator[Key] = keys.irange(low, high, inclusive=(False, False), reverse=descending)
         return walk
     if start is None:
         return reversed(keys) if descending else iter(keys)
@@ -405,12 +486,13 @@ def _walk(keys: Sequence[Key], start: Key | None, descending: bool) -> Iterator[
 def _cursor(backup: Listed, by_name: bool) -> Cursor:
     if by_name:
         return backup.display_name, backup.id
-    created = backup.time_created  # the year padded by hand: %Y gives "2" for the year 2 on glibc
-    return f"{created.year:04d}" + created.strftime(TIME_KEY_FORMAT.removeprefix("%Y")), backup.id
+    # TIME_KEY_FORMAT's text, the year padded to 4 digits (strftime's %Y gives "2" for the year 2 on glibc)
+    return backup.time_created.replace(tzinfo=None).isoformat(timespec="microseconds"), backup.id
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.strptime(text, TIME_KEY_FORMAT).replace(tzinfo=UTC)
+    """A cursor's time (TIME_KEY_FORMAT, as _cursor wrote it: page tokens are signed)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 class BackupIndex(RecordIndex[V]):

@@ -268,8 +268,12 @@ def test_combined_filters_in_both_orders_page_on_from_a_cursor_through_promoted_
     assert by_name_desc == by_name[::-1]
     [records] = index._compartments[COMPARTMENTS[0]].values()
     assert isinstance(records.groups[("volume_id",)][VOLUME_IDS[0]], index_module._Orders)
-    shared = records.names["shared"]  # the name's own region, with its own groups
+    shared = records.names["shared"]  # the name's own time order and groups (its name order: its run of the region's)
     assert len(shared.groups[("volume_id",)][VOLUME_IDS[0]]) == len(matching)
+    assert ("lifecycle_state",) not in shared.groups  # a state, which transitions change, is not grouped by name
+    assert all(key is records.by_time[records.by_time.index(key)] for key in shared.by_time)  # shared, not copies
+    named_volume = shared.groups[("volume_id",)][VOLUME_IDS[0]]
+    assert all(key is records.by_time[records.by_time.index(key)] for key in named_volume)
     assert "unique-0000" not in records.names  # a name few bear is a run of the name order, no group
     assert pages(index, 3, sort_by="TIMECREATED", descending=False, region=None,
                  where={"display_name": "unique-0003"}) == [make(3).backup.id]
