@@ -279,7 +279,6 @@ class BackupPolicies(VolumeBackups):
         with self._lock:
             items, next_cursor = self._advance(tenancy).table(POLICIES).page(
                 compartment_id=compartment_id, sort_by="TIMECREATED", descending=False, limit=limit, after=after,
-                matches=lambda stored: True,
             )
         return PolicyPage(items, next_cursor)
 
