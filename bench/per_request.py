@@ -264,7 +264,7 @@ async def ablate(app: Any, operations: dict[str, Operation], args: argparse.Name
             app.user_middleware = kept
             app.middleware_stack = None
             for name, operation in operations.items():
-                operation.signed = any(layer.cls.__name__ == "OCIRequestMiddleware" for layer in kept)
+                operation.signed = any(layer.cls.__name__ == "RequestGate" for layer in kept)
                 await measure(app, operation, 100)
                 cpu, _ = await measure(app, operation, args.calls, cold=args.cold)
                 best[variant, name] = min(cpu, best.get((variant, name), cpu))

@@ -13,12 +13,11 @@ from .admin_auth import AdminTokenMiddleware
 from .clock import Clock
 from .dispatch import Dispatcher
 from .factories import Factory
-from .faults import FaultMiddleware, FaultRules
+from .faults import FaultRules
 from .fixtures import load_fixtures
 from .journal import Journal, JournalMiddleware
 from .keys import registry_from
-from .limits import RequestLimitsMiddleware, RequestShapeMiddleware
-from .middleware import OCIRequestMiddleware
+from .middleware import RequestGate
 from .operations import OperationTable
 from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
@@ -121,14 +120,9 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     handlers.install(app)
     openapi.install(app)
     app.add_middleware(Dispatcher)  # innermost: every middleware below wraps the OCI operations
-    app.add_middleware(RequestShapeMiddleware)
-    app.add_middleware(FaultMiddleware, rules=app.state.faults)  # inside: runs after the signature check
-    app.add_middleware(OCIRequestMiddleware, auth=settings.auth, keys=app.state.keys)
-    # outside the signature check, which reads the whole body: limits refuse a huge one before that
-    app.add_middleware(
-        RequestLimitsMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        max_header_bytes=settings.max_header_bytes,
+    app.add_middleware(  # sizes, signature, fault rules, shape, in that order (mockoci.middleware)
+        RequestGate, auth=settings.auth, keys=app.state.keys, rules=app.state.faults,
+        max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes,
     )
     if settings.admin_token is not None:  # without a token, no layer at all: nothing on the hot path
         app.add_middleware(AdminTokenMiddleware, token=settings.admin_token.get_secret_value())

@@ -1,8 +1,8 @@
 """Fault injection: rules that answer matching OCI requests with an OCI error, or slow them down.
 
-`FaultMiddleware` runs after the signature check (so it knows the caller's tenancy) and before routing: a
-request answered by a fault never reaches a route, so it changes no state. mockoci's own `/_mockoci/` routes
-are never faulted.
+The request gate (mockoci.middleware) strikes the rules after the signature check (so it knows the caller's
+tenancy) and before routing: a request answered by a fault never reaches a route, so it changes no state.
+mockoci's own `/_mockoci/` routes are never faulted.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from . import errors
-from .handlers import REQUEST_ID_KEY, error_response, new_request_id
-from .journal import FAULT_KEY
-from .middleware import TENANCY_KEY
+from .handlers import error_response, request_id_of
 from .models import integral
-from .operations import is_admin_path, operation_of
+
+FAULT_KEY = "mockoci.fault"  # the id of the rule that struck a request, for its journal entry
 
 # The error a rule with only a status answers with.
 _DEFAULT_ERRORS: dict[int, type[errors.OCIError]] = {
@@ -184,35 +183,18 @@ class FaultRules:
         return None
 
 
-class FaultMiddleware:
-    """Answers requests that a fault rule matches, before any route runs."""
-
-    def __init__(self, app: ASGIApp, *, rules: FaultRules) -> None:
-        self.app = app
-        self.rules = rules
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.rules or is_admin_path(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        fault = self.rules.strike(
-            method=scope["method"], path=scope["path"], operation=operation_of(scope),
-            tenancy=scope.get(TENANCY_KEY),
-        )
-        if fault is None:
-            await self.app(scope, receive, send)
-            return
-        scope[FAULT_KEY] = fault.id
-        if fault.latency:
-            await asyncio.sleep(fault.latency)
-        if fault.status is None:
-            await self.app(scope, receive, send)
-            return
-        await _drain(receive)
-        request_id = scope.get(REQUEST_ID_KEY)
-        request_id = request_id if isinstance(request_id, str) else new_request_id()
-        response = error_response(fault.error(), request_id)
-        await response(scope, receive, send)
+async def answer_fault(fault: Fault, scope: Scope, receive: Receive, send: Send) -> bool:
+    """Apply a rule that struck a request: its latency, then its answer (True), or none when it only slows the
+    request down (False: the request goes on). The body the route would have read is read first, so the
+    connection stays usable."""
+    scope[FAULT_KEY] = fault.id
+    if fault.latency:
+        await asyncio.sleep(fault.latency)
+    if fault.status is None:
+        return False
+    await _drain(receive)
+    await error_response(fault.error(), request_id_of(scope))(scope, receive, send)
+    return True
 
 
 def _code_for(status: int) -> str:

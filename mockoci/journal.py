@@ -22,6 +22,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .console import sole_console
+from .faults import FAULT_KEY
 from .handlers import REQUEST_ID_KEY, new_request_id
 from .middleware import AUTH_FAILURE_KEY, TENANCY_KEY
 from .models import format_datetime
@@ -29,7 +30,6 @@ from .operations import OPERATION_KEY, is_admin_path, operation_of
 from .request_headers import request_headers, response_header
 from .settings import RequestLog
 
-FAULT_KEY = "mockoci.fault"
 JOURNALED_HEADERS = ("opc-request-id", "if-match", "opc-retry-token", "opc-client-retries")
 _ERROR_BODY_LIMIT = 64 * 1024
 

@@ -1,16 +1,32 @@
-"""What happens to OCI requests before routing: their signature is checked (its presence, or verified)."""
+"""The checks every request passes before an operation runs, in order, as one pure ASGI middleware.
+
+`RequestGate` sits inside the journal (and the admin token, when one is set) and outside the dispatcher:
+
+1. the sizes (mockoci.limits): a header block over `max_header_bytes` is 431; on OCI paths the body is read
+   here, whole, and one over `max_body_bytes` is 413 before the rest is read (`--auth verify` hashes it next);
+2. on OCI paths, the signature: its presence, or verified against the registered keys (`auth`); 401;
+3. the fault rules (mockoci.faults), on every path but mockoci's own, knowing the caller's tenancy;
+4. on OCI paths, the shape (mockoci.limits): an encoded `/`, a repeated parameter, a body not declared JSON.
+
+Each refusal is OCI's error body with the request's id. One layer instead of four: each layer of a request's
+stack costs a call and a coroutine, ~5 us of a call that finds the CPU's caches cold (bench/per_request.py
+--cold), as every SDK call one at a time does.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import errors
+from .faults import FaultRules, answer_fault
 from .handlers import error_response, logger, request_id_of
 from .keys import KeyRegistry
-from .limits import replay_body
+from .limits import misshapen, oversized_headers, read_body, replay_body, too_large
+from .operations import is_admin_path, operation_of
 from .request_headers import HeaderLists, request_headers
 from .settings import AuthMode
 from .signing import SignatureError, SignatureParams, check_presence, parse_authorization, verify_request
@@ -21,45 +37,76 @@ TENANCY_KEY = "mockoci.tenancy"
 AUTH_FAILURE_KEY = "mockoci.auth_failure"  # {"reason": str, "signing_string": str | None}, for a journal
 
 
-class OCIRequestMiddleware:
-    """Checks OCI requests' signature headers before anything reads or changes state, and keeps the tenancy a
-    request is signed for in the scope (TENANCY_KEY). The request's `opc-request-id` is given outside it, by the
-    journal (mockoci.journal)."""
+class RequestGate:
+    """The checks before routing (see the module's docstring); the caller's tenancy goes into the scope
+    (TENANCY_KEY) once the signature names it."""
 
     def __init__(
-        self, app: ASGIApp, *, auth: AuthMode, keys: KeyRegistry | None = None,
-        now: Callable[[], float] = time.time,
+        self, app: ASGIApp, *, auth: AuthMode, max_body_bytes: int, max_header_bytes: int,
+        keys: KeyRegistry | None = None, rules: FaultRules | None = None, now: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.auth = auth
+        self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
         self.keys = keys if keys is not None else KeyRegistry()
+        self.rules = rules if rules is not None else FaultRules()
         self.now = now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"] if scope["type"] == "http" else ""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        error = oversized_headers(scope, self.max_header_bytes)
+        if error is not None:
+            await _refuse(error, scope, receive, send)
+            return
+        body: bytes | None = None  # read only on OCI paths (mockoci's own API is trusted: its imports are large)
+        if path.startswith(OCI_PREFIX + "/"):
+            body = await read_body(scope, receive, self.max_body_bytes)
+            if body is None:
+                await _refuse(too_large(self.max_body_bytes), scope, receive, send, {"connection": "close"})
+                return
+            receive = replay_body(body, receive)
         if path == OCI_PREFIX or path.startswith(OCI_PREFIX + "/"):
-            scope[TENANCY_KEY] = DEFAULT_TENANCY
-            if self.auth == "presence":
-                try:
-                    scope[TENANCY_KEY] = check_presence(scope["method"], request_headers(scope)).tenancy
-                except SignatureError as exc:
-                    scope[TENANCY_KEY] = _claimed_tenancy(scope)
-                    error = errors.NotAuthenticated(f"Not authenticated: {exc}.")
-                    await error_response(error, request_id_of(scope))(scope, receive, send)
-                    return
-            elif self.auth == "verify":
+            if body is None and self.auth == "verify":  # `/20160918` itself, whose body was not read above
                 body, receive = await _buffer_body(receive)
                 if body is None:  # the client went away before sending its whole body
                     return
-                try:
-                    scope[TENANCY_KEY] = self._verify(scope, HeaderLists(scope), body).tenancy
-                except SignatureError as exc:
-                    scope[TENANCY_KEY] = _claimed_tenancy(scope)
-                    request_id = request_id_of(scope)
-                    _record_failure(scope, exc, request_id)
-                    await error_response(errors.NotAuthenticated(), request_id)(scope, receive, send)
-                    return
+            refusal = self._check_signature(scope, body or b"")
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        if self.rules and not is_admin_path(path):
+            fault = self.rules.strike(
+                method=scope["method"], path=path, operation=operation_of(scope), tenancy=scope.get(TENANCY_KEY)
+            )
+            if fault is not None and await answer_fault(fault, scope, receive, send):
+                return
+        if path.startswith(OCI_PREFIX + "/"):
+            error = misshapen(scope, None if body is None else len(body))
+            if error is not None:
+                await _refuse(error, scope, receive, send)
+                return
         await self.app(scope, receive, send)
+
+    def _check_signature(self, scope: Scope, body: bytes) -> Response | None:
+        """None for a request whose signature passes (its tenancy in the scope); else the 401 to send."""
+        scope[TENANCY_KEY] = DEFAULT_TENANCY
+        try:
+            if self.auth == "presence":
+                scope[TENANCY_KEY] = check_presence(scope["method"], request_headers(scope)).tenancy
+            elif self.auth == "verify":
+                scope[TENANCY_KEY] = self._verify(scope, HeaderLists(scope), body).tenancy
+        except SignatureError as exc:
+            scope[TENANCY_KEY] = _claimed_tenancy(scope)
+            request_id = request_id_of(scope)
+            if self.auth == "presence":
+                return error_response(errors.NotAuthenticated(f"Not authenticated: {exc}."), request_id)
+            _record_failure(scope, exc, request_id)
+            return error_response(errors.NotAuthenticated(), request_id)
+        return None
 
     def _verify(self, scope: Scope, headers: HeaderLists, body: bytes) -> SignatureParams:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
@@ -69,6 +116,12 @@ class OCIRequestMiddleware:
             method=scope["method"], target=target, headers=headers, body=body, resolve=self.keys.resolve,
             now=self.now(),
         )
+
+
+async def _refuse(
+    error: errors.OCIError, scope: Scope, receive: Receive, send: Send, headers: dict[str, str] | None = None
+) -> None:
+    await error_response(error, request_id_of(scope), headers)(scope, receive, send)
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes | None, Receive]:
