@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+from pydantic import ValidationError
 from starlette.datastructures import Headers
 
-from mockoci.models import UpdateVolumeBackupDetails, VolumeBackup
+from mockoci.models import CreateVolumeBackupDetails, UpdateVolumeBackupDetails, VolumeBackup
 from mockoci.request_headers import HeaderLists, request_headers, response_header
 from mockoci.resources.volume_backups import compact, revise
+from mockoci.resources.volumes import CreateVolumeDetails
 from mockoci.store import VolumeBackupStore
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaacompact"
@@ -68,6 +71,51 @@ def test_a_revision_is_the_model_copy_compacted() -> None:
         assert sys.getsizeof(revised.__dict__) == sys.getsizeof(expected.__dict__)  # its keys shared too
         assert revised.freeform_tags is expected.freeform_tags and revised.volume_id is expected.volume_id
     assert stored == compact(backup(1))  # the stored version is not changed
+
+
+def test_a_created_backup_is_the_one_validation_would_build() -> None:
+    """CreateVolumeBackup builds its new backup without validating the values (`compacted`): it must be the
+    backup that validating them, then compacting, gives, field by field, set by set, byte by byte."""
+    store = VolumeBackupStore(lifecycle_mode="manual", unknown_volumes="accept")
+    for details in [
+        CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.abv"),
+        CreateVolumeBackupDetails.model_validate({
+            "volumeId": "ocid1.volume.oc1.iad.abv", "displayName": "named", "type": "FULL", "kmsKeyId": "k",
+            "definedTags": {"ns": {"k": 1}}, "freeformTags": {"a": "b"}, "isPreventDeletionEnabled": True,
+            "retentionPeriod": {"retentionTimeUnit": "DAYS", "retentionTimeAmount": 3},
+            "isRetentionLockEnabled": False, "isIndefiniteRetentionEnabled": False,
+        }),
+    ]:
+        created = store.create_volume_backup(tenancy="t", details=details).backup
+        values = {name: getattr(created, name) for name in created.model_fields_set}
+        expected = compact(VolumeBackup(**values))
+        assert created == expected
+        assert created.model_fields_set == expected.model_fields_set
+        assert created.__pydantic_extra__ is expected.__pydantic_extra__ is None
+        assert created.__pydantic_private__ is expected.__pydantic_private__ is None
+        assert created.model_dump_json(by_alias=True) == expected.model_dump_json(by_alias=True)
+        assert sys.getsizeof(created.__dict__) == sys.getsizeof(expected.__dict__)  # its keys shared too
+        assert created.time_request_received is created.time_created
+        assert created.compartment_id is expected.compartment_id and created.system_tags is expected.system_tags
+
+
+def test_tags_merged_from_the_volume_past_the_limits_are_refused_as_validation_does() -> None:
+    """A backup takes its volume's tags and the request's: merged, they may exceed OCI's limits, which the
+    model's validation refuses (the only values of a new backup that are not valid by construction)."""
+    store = VolumeBackupStore(lifecycle_delay=0)
+    volume = store.create_volume(tenancy="t", details=CreateVolumeDetails(
+        availability_domain="AD-1", compartment_id=COMPARTMENT, size_in_gbs=50,
+        freeform_tags={f"v{i}": "x" for i in range(40)},
+    ))
+    store.settle_records(tenancy="t")
+    with pytest.raises(ValidationError, match="at most 64 items"):
+        store.create_volume_backup(tenancy="t", details=CreateVolumeBackupDetails(
+            volume_id=volume.model.id, freeform_tags={f"b{i}": "x" for i in range(40)},
+        ))
+    tagged = store.create_volume_backup(tenancy="t", details=CreateVolumeBackupDetails(
+        volume_id=volume.model.id, freeform_tags={"b": "x"},
+    ))
+    assert len(tagged.backup.freeform_tags or {}) == 41
 
 
 def test_stored_backups_take_less_memory_than_pydantic_models() -> None:
