@@ -324,7 +324,7 @@ class VolumeBackups(WorkRequests):
             current = _stored(self._get(partition, BACKUPS, backup_id, region))
             check_if_match(current, if_match)
             _require_mutable(current.backup, "updated")
-            sent = details.model_fields_set  # the fields sent, as validated (model_dump would copy them, as dicts)
+            sent = details.__pydantic_fields_set__  # the fields sent, as validated (model_dump would copy them)
             changes = {name: value for name, value in details.__dict__.items() if value is not None and name in sent}
             if "retention_period" in changes:
                 changes["time_retention_expires_at"] = _retention_expiry(
