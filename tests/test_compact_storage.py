@@ -3,13 +3,15 @@ between stored backups never leak a change from one to another, and headers pars
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 from starlette.datastructures import Headers
 
-from mockoci.models import CreateVolumeBackupDetails, UpdateVolumeBackupDetails, VolumeBackup
+from mockoci.models import CreateVolumeBackupDetails, UpdateVolumeBackupDetails, VolumeBackup, format_datetime
 from mockoci.request_headers import HeaderLists, request_headers, response_header
 from mockoci.resources.volume_backups import compact, revise
 from mockoci.resources.volumes import CreateVolumeDetails
@@ -116,6 +118,19 @@ def test_tags_merged_from_the_volume_past_the_limits_are_refused_as_validation_d
         volume_id=volume.model.id, freeform_tags={"b": "x"},
     ))
     assert len(tagged.backup.freeform_tags or {}) == 41
+
+
+def test_datetimes_serialise_as_format_datetime_whatever_was_serialised_before() -> None:
+    """The wire models' datetime serialiser remembers its last value (a backup's two equal times are one object):
+    each backup's JSON holds its own times, serialised one after the other in any order."""
+    first = compact(backup(1))
+    second = compact(backup(2).model_copy(update={"time_request_received": datetime(2026, 3, 2, 1, 2, 3, 456789,
+                                                                                      tzinfo=UTC)}))
+    for model in (first, second, second, first, second):
+        document = json.loads(model.model_dump_json(by_alias=True))
+        assert document["timeCreated"] == format_datetime(model.time_created) == "2026-03-01T12:00:00.000Z"
+        assert document["timeRequestReceived"] == format_datetime(model.time_request_received or model.time_created)
+    assert json.loads(second.model_dump_json(by_alias=True))["timeRequestReceived"] == "2026-03-02T01:02:03.456Z"
 
 
 def test_stored_backups_take_less_memory_than_pydantic_models() -> None:
