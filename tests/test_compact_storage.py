@@ -69,6 +69,7 @@ def test_a_revision_is_the_model_copy_compacted() -> None:
         revised, expected = revise(stored, changes), compact(stored.model_copy(update=changes))
         assert revised == expected
         assert revised.model_fields_set == expected.model_fields_set
+        assert revised.__pydantic_fields_set__ is expected.__pydantic_fields_set__  # one set, shared
         assert revised.model_dump_json(by_alias=True) == expected.model_dump_json(by_alias=True)
         assert sys.getsizeof(revised.__dict__) == sys.getsizeof(expected.__dict__)  # its keys shared too
         assert revised.freeform_tags is expected.freeform_tags and revised.volume_id is expected.volume_id

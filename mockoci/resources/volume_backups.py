@@ -73,17 +73,17 @@ def compact(backup: VolumeBackup) -> VolumeBackup:
     fields = _SHARED_KEYS.copy()
     fields.update(backup.__dict__)
     _share(fields, fields)
-    return _model(fields, backup.__pydantic_fields_set__)
+    return _model(fields, _shared_set(backup.__pydantic_fields_set__))
 
 
 def compacted(values: Mapping[str, Any]) -> VolumeBackup:
     """`compact(VolumeBackup(**values))` without validating `values`: for values already valid (each field of the
     type VolumeBackup declares, validated where a client sent it), which is what validation would keep as they
-    are. Half the time of a create's new backup."""
+    are: a third of the time, for each new backup a create makes."""
     fields = _SHARED_KEYS.copy()
     fields.update(values)
     _share(fields, values)
-    return _model(fields, set(values))
+    return _model(fields, _shared_set(set(values)))
 
 
 def revise(backup: VolumeBackup, changes: Mapping[str, Any]) -> VolumeBackup:
@@ -94,7 +94,7 @@ def revise(backup: VolumeBackup, changes: Mapping[str, Any]) -> VolumeBackup:
     fields.update(changes)
     _share(fields, changes)
     given = backup.__pydantic_fields_set__
-    return _model(fields, given if changes.keys() <= given else given | changes.keys())
+    return _model(fields, given if changes.keys() <= given else _shared_set(given | changes.keys()))
 
 
 def _share(fields: dict[str, Any], names: Iterable[str]) -> None:
@@ -115,13 +115,19 @@ def _share(fields: dict[str, Any], names: Iterable[str]) -> None:
             fields["time_request_received"] = fields["time_created"]
 
 
+def _shared_set(given: set[str]) -> set[str]:
+    """The set of given fields stored backups share for `given`'s names."""
+    return _FIELDS_SETS.setdefault(frozenset(given), given)
+
+
 def _model(fields: dict[str, Any], given: set[str]) -> VolumeBackup:
-    """A VolumeBackup of `fields` as they are (no validation: they are a valid backup's), given `given`. Its extra
-    fields and private attributes are None, as every VolumeBackup's (it forbids extra fields, has no private
+    """A VolumeBackup of `fields` as they are (no validation: they are a valid backup's), given `given` (a set
+    from _shared_set, as stored backups' are: revise keeps it when no new field is set). Its extra fields and
+    private attributes are None, as every VolumeBackup's (it forbids extra fields, has no private
     attributes)."""
     model = VolumeBackup.__new__(VolumeBackup)
     object.__setattr__(model, "__dict__", fields)
-    object.__setattr__(model, "__pydantic_fields_set__", _FIELDS_SETS.setdefault(frozenset(given), given))
+    object.__setattr__(model, "__pydantic_fields_set__", given)
     object.__setattr__(model, "__pydantic_extra__", None)
     object.__setattr__(model, "__pydantic_private__", None)
     return model
