@@ -529,7 +529,7 @@ class Engine:
         self._push(_Transition(due, next(self._seq), partition.tenancy, "", key, "", None, timer=action))
 
     def _push(self, transition: _Transition) -> None:
-        heapq.heappush(self._transitions, (transition.due, transition.seq, transition))
+        heapq.heappush(self._transitions, _due(transition))
         if len(self._transitions) > self._compact_at:
             self._compact_transitions()
 
