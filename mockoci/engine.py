@@ -77,8 +77,10 @@ class Record:
         self._json: bytes | None = None
 
     def json(self) -> bytes:
-        if self._json is None:  # model_dump_json's own serialiser, without its wrapper and the str round trip
-            self._json = self.model.__pydantic_serializer__.to_json(self.model, by_alias=True)
+        if self._json is None:
+            # Through a str: pydantic's bytes kept as they come take ~400 B more of the process's memory per backup
+            # (as the allocator places them; bench/inprocess.py memory), for 0.5 us less.
+            self._json = self.model.model_dump_json(by_alias=True).encode()
         return self._json
 
     def cached_json(self) -> bytes | None:
