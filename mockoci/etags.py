@@ -16,6 +16,8 @@ def if_match_matches(if_match: str, etag: str) -> bool:
     `*` matches any existing resource; a list of etags separated by commas matches any of them; quotes and a
     weak prefix (`W/`) around a value are tolerated, as HTTP clients add them.
     """
+    if if_match == etag:  # what clients send: the etag as it was given
+        return True
     for candidate in if_match.split(","):
         value = candidate.strip()
         if value == "*":

@@ -3,13 +3,18 @@ between stored backups never leak a change from one to another, and headers pars
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
 from starlette.datastructures import Headers
 
-from mockoci.models import UpdateVolumeBackupDetails, VolumeBackup
+from mockoci.models import CreateVolumeBackupDetails, UpdateVolumeBackupDetails, VolumeBackup, format_datetime
 from mockoci.request_headers import HeaderLists, request_headers, response_header
 from mockoci.resources.volume_backups import compact, revise
+from mockoci.resources.volumes import CreateVolumeDetails
 from mockoci.store import VolumeBackupStore
 
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaacompact"
@@ -64,10 +69,69 @@ def test_a_revision_is_the_model_copy_compacted() -> None:
         revised, expected = revise(stored, changes), compact(stored.model_copy(update=changes))
         assert revised == expected
         assert revised.model_fields_set == expected.model_fields_set
+        assert revised.__pydantic_fields_set__ is expected.__pydantic_fields_set__  # one set, shared
         assert revised.model_dump_json(by_alias=True) == expected.model_dump_json(by_alias=True)
         assert sys.getsizeof(revised.__dict__) == sys.getsizeof(expected.__dict__)  # its keys shared too
         assert revised.freeform_tags is expected.freeform_tags and revised.volume_id is expected.volume_id
     assert stored == compact(backup(1))  # the stored version is not changed
+
+
+def test_a_created_backup_is_the_one_validation_would_build() -> None:
+    """CreateVolumeBackup builds its new backup without validating the values (`compacted`): it must be the
+    backup that validating them, then compacting, gives, field by field, set by set, byte by byte."""
+    store = VolumeBackupStore(lifecycle_mode="manual", unknown_volumes="accept")
+    for details in [
+        CreateVolumeBackupDetails(volume_id="ocid1.volume.oc1.iad.abv"),
+        CreateVolumeBackupDetails.model_validate({
+            "volumeId": "ocid1.volume.oc1.iad.abv", "displayName": "named", "type": "FULL", "kmsKeyId": "k",
+            "definedTags": {"ns": {"k": 1}}, "freeformTags": {"a": "b"}, "isPreventDeletionEnabled": True,
+            "retentionPeriod": {"retentionTimeUnit": "DAYS", "retentionTimeAmount": 3},
+            "isRetentionLockEnabled": False, "isIndefiniteRetentionEnabled": False,
+        }),
+    ]:
+        created = store.create_volume_backup(tenancy="t", details=details).backup
+        values = {name: getattr(created, name) for name in created.model_fields_set}
+        expected = compact(VolumeBackup(**values))
+        assert created == expected
+        assert created.model_fields_set == expected.model_fields_set
+        assert created.__pydantic_extra__ is expected.__pydantic_extra__ is None
+        assert created.__pydantic_private__ is expected.__pydantic_private__ is None
+        assert created.model_dump_json(by_alias=True) == expected.model_dump_json(by_alias=True)
+        assert sys.getsizeof(created.__dict__) == sys.getsizeof(expected.__dict__)  # its keys shared too
+        assert created.time_request_received is created.time_created
+        assert created.compartment_id is expected.compartment_id and created.system_tags is expected.system_tags
+
+
+def test_tags_merged_from_the_volume_past_the_limits_are_refused_as_validation_does() -> None:
+    """A backup takes its volume's tags and the request's: merged, they may exceed OCI's limits, which the
+    model's validation refuses (the only values of a new backup that are not valid by construction)."""
+    store = VolumeBackupStore(lifecycle_delay=0)
+    volume = store.create_volume(tenancy="t", details=CreateVolumeDetails(
+        availability_domain="AD-1", compartment_id=COMPARTMENT, size_in_gbs=50,
+        freeform_tags={f"v{i}": "x" for i in range(40)},
+    ))
+    store.settle_records(tenancy="t")
+    with pytest.raises(ValidationError, match="at most 64 items"):
+        store.create_volume_backup(tenancy="t", details=CreateVolumeBackupDetails(
+            volume_id=volume.model.id, freeform_tags={f"b{i}": "x" for i in range(40)},
+        ))
+    tagged = store.create_volume_backup(tenancy="t", details=CreateVolumeBackupDetails(
+        volume_id=volume.model.id, freeform_tags={"b": "x"},
+    ))
+    assert len(tagged.backup.freeform_tags or {}) == 41
+
+
+def test_datetimes_serialise_as_format_datetime_whatever_was_serialised_before() -> None:
+    """The wire models' datetime serialiser remembers its last value (a backup's two equal times are one object):
+    each backup's JSON holds its own times, serialised one after the other in any order."""
+    first = compact(backup(1))
+    second = compact(backup(2).model_copy(update={"time_request_received": datetime(2026, 3, 2, 1, 2, 3, 456789,
+                                                                                      tzinfo=UTC)}))
+    for model in (first, second, second, first, second):
+        document = json.loads(model.model_dump_json(by_alias=True))
+        assert document["timeCreated"] == format_datetime(model.time_created) == "2026-03-01T12:00:00.000Z"
+        assert document["timeRequestReceived"] == format_datetime(model.time_request_received or model.time_created)
+    assert json.loads(second.model_dump_json(by_alias=True))["timeRequestReceived"] == "2026-03-02T01:02:03.456Z"
 
 
 def test_stored_backups_take_less_memory_than_pydantic_models() -> None:

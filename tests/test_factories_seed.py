@@ -29,3 +29,11 @@ def test_ocids_are_the_ones_fakers_lexify_draws_from_the_same_seed() -> None:
             regionless = faker.lexify("?" * 60, letters=ALPHABET)
             assert factory.ocid("volume") == f"ocid1.volume.oc1..aaaaaaaa{regionless[:52]}"
             assert factory.volume_size_in_gbs() == faker.random_element((50, 100, 128, 256, 512, 1024, 2048))
+
+
+def test_unique_sizes_are_the_ones_fakers_random_int_draws_from_the_same_seed() -> None:
+    for seed in range(20):
+        factory, faker = Factory(seed), Faker()
+        faker.seed_instance(seed)
+        for size in (1, 2, 50, 1024, 0):
+            assert factory.unique_size_in_gbs(size) == faker.random_int(min=1, max=max(1, size))
