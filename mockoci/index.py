@@ -306,6 +306,10 @@ class RecordIndex(MutableMapping[str, V]):
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def get(self, record_id: str, default: V | None = None) -> V | None:  # type: ignore[override]
+        """The record, or `default` (the mapping mixin's raises and catches a KeyError for a missing one)."""
+        return self._by_id.get(record_id, default)
+
     def values(self) -> ValuesView[V]:
         """The records, in the dict's own view (the mapping mixin's reads each by key: 30x slower)."""
         return self._by_id.values()

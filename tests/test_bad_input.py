@@ -561,3 +561,18 @@ def test_a_page_token_works_only_for_the_tenancy_it_was_issued_to(
     assert "tenancy" in error["message"]
     mine = raw("GET", BASE, params={"compartmentId": COMPARTMENT, "page": token})
     assert mine.status_code == 200 and len(mine.json()) == 1
+
+
+def test_tags_over_the_limit_once_merged_with_the_volumes_are_invalid(raw: Raw) -> None:
+    """A backup takes its volume's tags and the request's: together past OCI's 64 they are the request's fault, a
+    400 InvalidParameter (never a 500), and nothing is stored."""
+    volume = raw("POST", "/20160918/volumes", body=json.dumps({
+        "availabilityDomain": "Uocm:US-ASHBURN-AD-1", "compartmentId": "ocid1.compartment.oc1..tagmerge",
+        "sizeInGBs": 50, "freeformTags": {f"v{i}": "x" for i in range(40)},
+    }))
+    assert volume.status_code == 200, volume.text
+    body = {"volumeId": volume.json()["id"], "freeformTags": {f"b{i}": "x" for i in range(40)}}
+    error = assert_oci_error(raw("POST", BASE, body=json.dumps(body)), 400, "InvalidParameter")
+    assert error["message"].startswith("Invalid freeformTags: merged with the volume's tags"), error
+    listed = raw("GET", f"{BASE}?compartmentId=ocid1.compartment.oc1..tagmerge")
+    assert listed.status_code == 200 and listed.json() == [], listed.text

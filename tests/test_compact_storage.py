@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
 from starlette.datastructures import Headers
 
+from mockoci import errors
 from mockoci.models import CreateVolumeBackupDetails, UpdateVolumeBackupDetails, VolumeBackup, format_datetime
 from mockoci.request_headers import HeaderLists, request_headers, response_header
 from mockoci.resources.volume_backups import compact, revise
@@ -104,14 +104,15 @@ def test_a_created_backup_is_the_one_validation_would_build() -> None:
 
 def test_tags_merged_from_the_volume_past_the_limits_are_refused_as_validation_does() -> None:
     """A backup takes its volume's tags and the request's: merged, they may exceed OCI's limits, which the
-    model's validation refuses (the only values of a new backup that are not valid by construction)."""
+    model's validation refuses (the only values of a new backup that are not valid by construction): the
+    request's fault, 400 InvalidParameter."""
     store = VolumeBackupStore(lifecycle_delay=0)
     volume = store.create_volume(tenancy="t", details=CreateVolumeDetails(
         availability_domain="AD-1", compartment_id=COMPARTMENT, size_in_gbs=50,
         freeform_tags={f"v{i}": "x" for i in range(40)},
     ))
     store.settle_records(tenancy="t")
-    with pytest.raises(ValidationError, match="at most 64 items"):
+    with pytest.raises(errors.InvalidParameter, match=r"Invalid freeformTags: merged with the volume's tags, .*64"):
         store.create_volume_backup(tenancy="t", details=CreateVolumeBackupDetails(
             volume_id=volume.model.id, freeform_tags={f"b{i}": "x" for i in range(40)},
         ))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
+from pydantic import ValidationError
+
 from .. import errors
 from ..engine import Engine, Kind, Partition, Record, Step, check_if_match, request_fingerprint
 from ..index import is_descending
@@ -294,7 +296,7 @@ class VolumeBackups(WorkRequests):
             # Every value is valid as it is (the request's were validated, the volume's too, the rest made here),
             # except tags merged from the volume's and the request's, which together may exceed OCI's limits.
             merged = volume is not None and _tagged(volume) and _tagged(details)
-            backup = compact(VolumeBackup(**fields)) if merged else compacted(fields)
+            backup = _with_merged_tags(fields) if merged else compacted(fields)
             self._put(partition, KIND, backup, compacted=True)
             self._enter(partition, KIND, backup)
             self._remember(partition, retry_token, fingerprint, BACKUPS, backup.id)
@@ -457,6 +459,19 @@ def _stored(record: Record) -> StoredBackup:
 
 def _tagged(resource: Volume | CreateVolumeBackupDetails) -> bool:
     return bool(resource.defined_tags or resource.freeform_tags)
+
+
+def _with_merged_tags(fields: dict[str, Any]) -> VolumeBackup:
+    """A new backup whose tags merge its volume's and the request's, validated: together they may exceed OCI's
+    limits on tags, which is the request's fault (400 InvalidParameter, as a request's own tags over them)."""
+    try:
+        return compact(VolumeBackup(**fields))
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        field = VolumeBackup.model_fields[str(problem["loc"][0])].alias or str(problem["loc"][0])
+        raise errors.InvalidParameter(
+            f"Invalid {field}: merged with the volume's tags, {problem['msg'][:1].lower()}{problem['msg'][1:]}."
+        ) from exc
 
 
 def _merged_defined(volume: dict[str, dict[str, Any]] | None,
