@@ -116,6 +116,6 @@ async def docs_page(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     """Adds the pages and their static assets to `app` (which must be created with `docs_url=None`)."""
-    app.include_router(router)
+    app.router.routes.extend(router.routes)  # not nested (see create_app)
     app.mount(SWAGGER_UI_URL, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
     app.mount(DASHBOARD_STATIC_URL, StaticFiles(directory=dashboard.STATIC), name="dashboard-static")
