@@ -166,7 +166,8 @@ class Client:
             "GET", f"http://127.0.0.1:{self.port}{target}", headers={"accept": "application/json"}
         ).prepare()
         self.signer(prepared)
-        return dict(prepared.headers)
+        return {name: value if isinstance(value, str) else value.decode("latin-1")
+                for name, value in prepared.headers.items()}
 
     def get(self, target: str, headers: dict[str, str]) -> tuple[int, bytes, str | None]:
         self.connection.request("GET", target, headers=headers)

@@ -83,8 +83,12 @@ def raw_request(signer: Any, method: str, port: int, path: str, body: bytes | No
     ).prepare()
     signer(prepared)
     head = f"{method} {prepared.path_url} HTTP/1.1\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in prepared.headers.items())
+    head += "".join(f"{name}: {_text(value)}\r\n" for name, value in prepared.headers.items())
     return head, "\r\n" + (body or b"").decode()
+
+
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode("latin-1")
 
 
 def lua_string(text: str) -> str:
