@@ -1,4 +1,4 @@
-"""The console of `mockoci serve`: `HH:MM:SS.mmm LEVEL message`, one line per log record, on stderr.
+"""The console of `mockoci serve`: `HH:MM:SS.mmm LEVEL message`, one line per log record, on stderr (`line`).
 
 Its busiest writer is the request log, one line per request. Through `logging`, a line costs about 35 us of a
 request in a running server: the LogRecord, its formatting, the handler's call chain (timed around the
@@ -14,7 +14,6 @@ import logging
 import time
 from typing import TextIO
 
-FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(message)s"
 DATE_FORMAT = "%H:%M:%S"
 
 
@@ -30,12 +29,22 @@ def line(created: float, level: int, message: str) -> str:
     return f"{_clock[1]}.{int((created - second) * 1000):03d} {logging.getLevelName(level)} {message}"
 
 
+class ConsoleFormatter(logging.Formatter):
+    """A record as `line` writes it (a traceback after it, as every Formatter adds one)."""
+
+    def usesTime(self) -> bool:
+        return False  # `line` writes the clock itself
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return line(record.created, record.levelno, record.message)
+
+
 class Console(logging.StreamHandler[TextIO]):
     """A stream handler with mockoci's console format, which can also take a line without a LogRecord."""
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
-        self.setFormatter(logging.Formatter(FORMAT, DATE_FORMAT))
+        self.setFormatter(ConsoleFormatter())
 
     def write_line(self, level: int, message: str, created: float | None = None) -> None:
         """Write `message` as a record of `level` made at `created` (default: now) would be written."""

@@ -27,6 +27,8 @@ def test_a_direct_line_is_the_text_the_formatter_gives(monkeypatch: pytest.Monke
     console.write_line(logging.INFO, "GET /x ListVolumeBackups 200")
     assert stream.getvalue() == console.format(record) + "\n"
     assert line(now, logging.INFO, "GET /x ListVolumeBackups 200") == console.format(record)
+    stock = logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%H:%M:%S")
+    assert console.format(record) == stock.format(record)  # the format as logging itself writes it
 
 
 @pytest.fixture
