@@ -111,8 +111,11 @@ class Store(BackupPolicies, Volumes, VolumeBackups):
     def export_state(self) -> dict[str, TenancyState]:
         """Every tenancy's backups, volumes, work requests, backup policies and assignments as they are now (retry
         tokens are not part of it)."""
+        kinds = {BACKUPS: "backups", VOLUMES: "volumes", WORK_REQUESTS: "work_requests", POLICIES: "policies"}
+        fields = {self.KINDS[kind].collection: name for kind, name in kinds.items()} | {ASSIGNMENTS: "assignments"}
         return {
-            tenancy: TenancyState(*([record.model for record in records] for records in held.values()))
+            tenancy: TenancyState(**{fields[name]: [record.model for record in records]
+                                     for name, records in held.items()})
             for tenancy, held in self.snapshot().items()
         }
 
