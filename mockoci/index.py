@@ -468,6 +468,8 @@ def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound |
           high: Bound | None = None) -> Iterator[Key]:
     """The keys after `start` (all without one), in ascending order or, if `descending`, descending; in a
     SortedList, only those between `low` and `high` (bounds equal to no key) if given."""
+    if start is None and low is None and high is None:  # all of them: a SortedList's own iterator, not irange's
+        return reversed(keys) if descending else iter(keys)
     if isinstance(keys, SortedList):
         if start is not None:
             if descending:
