@@ -127,7 +127,8 @@ async def _arguments(call: Call, request: Request, path_parameters: dict[str, st
     problems: list[dict[str, Any]] = []
     arguments: dict[str, Any] = {}
     try:
-        arguments.update(call.parameters.model_validate(values).__dict__)
+        # the model's validator itself: model_validate's Python wrapper is ~3 us of a call with cold caches
+        arguments.update(call.parameters.__pydantic_validator__.validate_python(values).__dict__)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             alias = str(error["loc"][0])

@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, ValuesView
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from itertools import islice
 from operator import attrgetter
@@ -275,6 +275,7 @@ class RecordIndex(MutableMapping[str, V]):
     def __init__(self, indexed: Iterable[str | Fields] = ()) -> None:
         self._indexed = tuple((entry,) if isinstance(entry, str) else tuple(entry) for entry in indexed)
         self._fields = frozenset(field for fields in self._indexed for field in fields)
+        self._filterable = self._fields | {"display_name"}
         self._by_id: dict[str, V] = {}
         self._compartments: dict[str, dict[Any, _Region]] = {}  # compartment id -> region -> its records
 
@@ -383,9 +384,8 @@ class RecordIndex(MutableMapping[str, V]):
         if regions is None:
             return [], None
         filters = {field: value for field, value in (where or {}).items() if value is not None}
-        unknown = filters.keys() - {"display_name", *self._fields}
-        if unknown:
-            raise ValueError(f"the index does not group by {sorted(unknown)}")
+        if not filters.keys() <= self._filterable:
+            raise ValueError(f"the index does not group by {sorted(filters.keys() - self._filterable)}")
         by_name = sort_by == "DISPLAYNAME"
         start = None if after is None else (after[0] if by_name else _parse_time(after[0]), after[1])
         chosen: Iterable[_Region] = regions.values() if region is None else filter(None, [regions.get(region)])
@@ -472,6 +472,8 @@ def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound |
           high: Bound | None = None) -> Iterator[Key]:
     """The keys after `start` (all without one), in ascending order or, if `descending`, descending; in a
     SortedList, only those between `low` and `high` (bounds equal to no key) if given."""
+    if start is None and low is None and high is None:  # all of them: a SortedList's own iterator, not irange's
+        return reversed(keys) if descending else iter(keys)
     if isinstance(keys, SortedList):
         if start is not None:
             if descending:
@@ -496,7 +498,7 @@ def _cursor(backup: Listed, by_name: bool) -> Cursor:
 
 def _parse_time(text: str) -> datetime:
     """A cursor's time (TIME_KEY_FORMAT, as _cursor wrote it: page tokens are signed)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return datetime.fromisoformat(text + "+00:00")  # aware at once, without replace(): half the CPU
 
 
 class BackupIndex(RecordIndex[V]):

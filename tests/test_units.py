@@ -62,6 +62,14 @@ def test_page_token_round_trip_and_tamper_evidence() -> None:
         tokens.decode(token, digest, tenancy="t2")
 
 
+@pytest.mark.parametrize("name", ['a "quoted", name', "back\\slash", "é ☃ 𝄞", "tab\tnew\nline\0", "\udfff", ""])
+def test_a_page_token_gives_back_any_display_name(name: str) -> None:
+    tokens = PageTokens(b"secret")
+    digest = query_digest({"compartmentId": "c", "sortBy": "DISPLAYNAME"})
+    token = tokens.encode((name, "id-1"), digest, tenancy="t1")
+    assert token.isascii() and tokens.decode(token, digest, tenancy="t1") == (name, "id-1")
+
+
 def test_query_digest_ignores_absent_parameters_and_order() -> None:
     assert query_digest({"a": "1", "b": None}) == query_digest({"a": "1"})
     assert query_digest({"a": "1", "b": "2"}) == query_digest({"b": "2", "a": "1"})
