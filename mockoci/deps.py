@@ -47,10 +47,14 @@ RetryToken = Annotated[
 ]
 
 
+# A page token holds the last item's sort value (a display name: 255 characters, up to 4 bytes each in UTF-8) and
+# id (255), base64url: under 3,500 characters at worst; the limit refuses what no token of ours can be.
+PAGE_TOKEN_LIMIT = 4096
+
 # Paging, as every OCI list operation takes it: `limit` in digits (OCI takes no `+5` or `5_0`), `page` an opaque
 # token from the previous page's `opc-next-page`, bound to the query (its digest) and to the calling tenancy.
 PageLimit = Annotated[int, Query(ge=1, le=1000), BeforeValidator(query_digits)]
-PageToken = Annotated[str | None, Query(max_length=1024)]
+PageToken = Annotated[str | None, Query(max_length=PAGE_TOKEN_LIMIT)]
 
 
 def page_cursor(request: Request, page: str | None, digest: str, tenancy: str) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from json.encoder import encode_basestring_ascii as _json_string  # '"text"', as json.dumps writes a string
+from json.encoder import encode_basestring as _json_string  # '"text"', as json.dumps(ensure_ascii=False) writes it
 
 _DIGEST_BITS = (1 << 64) - 1
 _JSON = json.JSONDecoder()
@@ -46,7 +46,9 @@ class PageTokens:
 
     def encode(self, cursor: tuple[str, str], query: str, *, tenancy: str) -> str:
         raw = f"[{_json_string(cursor[0])},{_json_string(cursor[1])},{_json_string(query)}]"  # compact JSON
-        payload = binascii.b2a_base64(raw.encode(), newline=False).translate(_TO_URLSAFE).rstrip(b"=")
+        # UTF-8, not \uXXXX escapes: a 255-character name in another script would give a token 2-3 times longer
+        encoded = raw.encode("utf-8", "surrogatepass")
+        payload = binascii.b2a_base64(encoded, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
         return f"{payload.decode()}.{self._mac(payload, tenancy)}"
 
     def decode(self, token: str, query: str, *, tenancy: str) -> tuple[str, str]:
@@ -58,7 +60,7 @@ class PageTokens:
         if not mac or not hmac.compare_digest(mac.encode(), expected):
             raise InvalidPageToken("the page token is not one this server issued to this tenancy")
         try:
-            text = binascii.a2b_base64(payload.translate(_FROM_URLSAFE)).decode()
+            text = binascii.a2b_base64(payload.translate(_FROM_URLSAFE)).decode("utf-8", "surrogatepass")
             (primary, last_id, token_query), _ = _JSON.raw_decode(text)  # whole: the MAC says this server wrote it
         except (binascii.Error, ValueError, TypeError) as exc:
             raise InvalidPageToken("the page token is malformed") from exc

@@ -157,3 +157,17 @@ def test_list_body_is_a_bare_array(raw: Any, create_backup: Any) -> None:
     assert response.headers["opc-request-id"]
     body = response.json()
     assert isinstance(body, list) and body[0]["id"] == backup.id
+
+
+@pytest.mark.parametrize("letter", ["é", "名", "\U0001f600", "\x01"], ids=["latin", "cjk", "emoji", "control"])
+def test_pages_go_on_after_the_longest_names_in_any_script(client: Any, create_backup: Any, letter: str) -> None:
+    """A page token holds the last display name: 255 characters of any script still give a token the next
+    request takes."""
+    volume = f"ocid1.volume.oc1.iad.longnames{ord(letter)}"
+    names = sorted(letter * 254 + suffix for suffix in "abc")
+    for name in names:
+        create_backup(volume_id=volume, display_name=name)
+    query = {"volume_id": volume, "limit": 1, "sort_by": "DISPLAYNAME", "sort_order": "ASC"}
+    first = client.list_volume_backups(COMPARTMENT, **query)
+    rest = list_all(client.list_volume_backups, COMPARTMENT, page=first.next_page, **query).data
+    assert [backup.display_name for backup in first.data + rest] == names
