@@ -8,6 +8,7 @@ dashboard shows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import __version__, dashboard
@@ -69,11 +71,15 @@ def shown_state(
 
 async def dashboard_view(request: Request, selected: str | None = None) -> DashboardView:
     """The dashboard's content: the admin API's own answers (its routes, called here by keyword; the journal's
-    entries as its route gives them; the state document as the export writes it, of the records shown)."""
+    entries as its route gives them; the state document as the export writes it, of the records shown).
+
+    What takes time grows with the rows shown, not with the store: reading them, building the view and rendering
+    it run in a worker thread (tens of milliseconds for a table of 500), so the event loop serves others
+    meanwhile (the interpreter hands the GIL over every few milliseconds)."""
     app_state = request.app.state
     store: VolumeBackupStore = app_state.store
     journal_kept: Journal = app_state.journal
-    state, held_counts, etag_of = shown_state(store, selected)
+    state, held_counts, etag_of = await run_in_threadpool(shown_state, store, selected)
     journal = [entry.to_json() for entry in journal_kept.entries()]
     faults = [rule.model_dump(mode="json", by_alias=True) for rule in await admin.list_faults(faults=app_state.faults)]
     clock = (await admin.get_clock(store=store)).model_dump(mode="json", by_alias=True)
@@ -83,10 +89,10 @@ async def dashboard_view(request: Request, selected: str | None = None) -> Dashb
         tenancy: (await admin.get_lifecycle(store=store, tenancy=tenancy)).model_dump(mode="json", by_alias=True)
         for tenancy in tenancies
     }
-    return dashboard.build_view(
-        state=state, journal=journal, faults=faults, clock=clock, lifecycle=default_lifecycle,
+    return await run_in_threadpool(functools.partial(
+        dashboard.build_view, state=state, journal=journal, faults=faults, clock=clock, lifecycle=default_lifecycle,
         tenancy_lifecycle=lifecycles.__getitem__, etag_of=etag_of, selected=selected, held_counts=held_counts,
-    )
+    ))
 
 
 @router.get("/")
@@ -111,8 +117,9 @@ async def dashboard_page(
     view = await dashboard_view(request, tenancy or None)
     base = _base(request)
     if part == "live":
-        return HTMLResponse(dashboard.render_live(view, base=base), headers=NO_STORE)
-    return HTMLResponse(dashboard.render_page(view, base=base, version=__version__), headers=NO_STORE)
+        return HTMLResponse(await run_in_threadpool(dashboard.render_live, view, base=base), headers=NO_STORE)
+    return HTMLResponse(await run_in_threadpool(dashboard.render_page, view, base=base, version=__version__),
+                        headers=NO_STORE)
 
 
 @router.get(ADMIN_PREFIX + "/docs")
