@@ -1,4 +1,4 @@
-"""Bulk operations at 100,000 and 1,000,000 backups: export, garbage-collector pauses, reset.
+"""Bulk operations at 100,000 and 1,000,000 backups: the dashboard, export, garbage-collector pauses, reset.
 
     python bench/bulk.py                        # 100,000 and 1,000,000 backups (a few minutes, ~3 GB of memory)
     python bench/bulk.py --sizes 2000           # the CI smoke run
@@ -9,6 +9,9 @@ machine's other load is not in it) and says them on stdin's
 request. For each size, backups built from a template (bench/data.py, ~1 KiB each, no Faker) are seeded through
 `POST /_mockoci/backups`, then:
 
+- dashboard: the page (`GET /_mockoci/`) and its auto-refresh part (`?part=live`), each the server CPU of one
+  render (best of a few, /proc's 10 ms ticks) and the worst latency of GetVolumeBackup calls made one after
+  another meanwhile (over a few more renders);
 - export: `GET /_mockoci/state` read to the end, and the worst latency of GetVolumeBackup calls made one after
   another on another connection meanwhile (the ceiling: the same GET's worst latency with nothing else running);
 - writes: CreateVolumeBackup calls for a few seconds, with the longest collection the server made meanwhile (of
@@ -196,6 +199,32 @@ def export(server: Server, backup_id: str) -> dict[str, float]:
             "gets": calls}
 
 
+def dashboard(server: Server, backup_id: str, rounds: int) -> dict[str, dict[str, float]]:
+    """Per part of the dashboard: the best server CPU and wall time of a render over `rounds` with nothing else
+    running, then the worst GET latency over `rounds` more renders made beside the GETs."""
+    client = Client(server.port)
+    figures = {}
+    for part in ("page", "live"):
+        path = "/_mockoci/?part=" + part
+        cpu, wall, size = [], [], 0
+        for _ in range(rounds):
+            before, start = server.cpu(), time.perf_counter()
+            status, body = client.call("GET", path)
+            wall.append(time.perf_counter() - start)
+            cpu.append(server.cpu() - before)
+            assert status == 200, status
+            size = len(body)
+        prober = Prober(server.port, backup_id)
+        prober.start()
+        time.sleep(0.1)
+        for _ in range(rounds):
+            client.call("GET", path)
+        worst, calls = prober.stop()
+        figures[part] = {"cpu_ms": min(cpu) * 1e3, "wall_ms": min(wall) * 1e3, "kb": size / 1e3,
+                         "get_worst_ms": worst * 1e3, "gets": calls}
+    return figures
+
+
 def writes(server: Server, client: Client, backup_id: str, seconds: float) -> dict[str, float]:
     server.ask("pauses")  # forget the collections so far
     prober = Prober(server.port, backup_id)
@@ -231,13 +260,14 @@ def reset(server: Server, client: Client) -> dict[str, float]:
     return {"reset_ms": reset_s * 1e3, "reset_cpu_ms": cpu * 1e3, "next_list_ms": next_list * 1e3}
 
 
-def measure(count: int, write_seconds: float) -> dict[str, Any]:
+def measure(count: int, write_seconds: float, dashboard_rounds: int) -> dict[str, Any]:
     server = Server()
     try:
         client = Client(server.port)
         probed = backup(count // 2)["id"]
         figures: dict[str, Any] = {"backups": count, "seed_s": seed(client, count)}
         figures["get_worst_idle_ms"] = probing(server.port, probed, 1.0) * 1e3
+        figures["dashboard"] = dashboard(server, probed, dashboard_rounds)
         figures["export"] = export(server, probed)
         figures["writes"] = writes(server, client, probed, write_seconds)
         figures["reset"] = reset(server, client)
@@ -250,13 +280,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--write-seconds", type=float, default=5.0)
+    parser.add_argument("--dashboard-rounds", type=int, default=5)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve()
         return
     for count in args.sizes:
-        figures = measure(count, args.write_seconds)
+        figures = measure(count, args.write_seconds, args.dashboard_rounds)
         export_figures, write_figures, reset_figures = figures["export"], figures["writes"], figures["reset"]
         print(f"{count:>9,} backups: seeded in {figures['seed_s']:.1f} s")
         print(f"  export        {export_figures['export_s']:.2f} s for {export_figures['export_mb']:.0f} MB "
@@ -264,6 +295,10 @@ def main() -> None:
               f"{export_figures['export_cpu_s']:.2f} s); "
               f"concurrent GET worst {export_figures['get_worst_ms']:.1f} ms over {export_figures['gets']} calls "
               f"(idle worst {figures['get_worst_idle_ms']:.1f} ms)")
+        for part, shown in figures["dashboard"].items():
+            print(f"  dashboard {part:<4}{shown['cpu_ms']:>6.0f} ms server CPU ({shown['wall_ms']:.0f} ms wall, "
+                  f"{shown['kb']:.0f} kB); concurrent GET worst {shown['get_worst_ms']:.1f} ms over "
+                  f"{shown['gets']} calls")
         worst = write_figures["gc_worst_ms"]
         print(f"  writes        {write_figures['creates']} creates: longest collection gen0/1/2 "
               f"{worst['0']:.1f}/{worst['1']:.1f}/{worst['2']:.1f} ms of {write_figures['gc_count']} (target < 100); "

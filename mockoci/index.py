@@ -467,6 +467,15 @@ class RecordIndex(MutableMapping[str, V]):
             model = self._model_of(record_id)
             yield (model.display_name if by_name else model.time_created), record_id
 
+    def newest(self, limit: int) -> list[V]:
+        """The `limit` records created last in every compartment and region, newest first (equal times: the
+        greater id first): a merge of the time orders of the `limit` regions whose newest records are newest (no
+        other region holds one of those `limit`)."""
+        regions = heapq.nlargest(limit, (records for regions in self._compartments.values()
+                                         for records in regions.values()), key=lambda records: records.by_time[-1])
+        walk = heapq.merge(*(reversed(records.by_time) for records in regions), reverse=True)
+        return [self._by_id[record_id] for _, record_id in islice(walk, limit)]
+
 
 def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound | None = None,
           high: Bound | None = None) -> Iterator[Key]:

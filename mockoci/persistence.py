@@ -70,8 +70,8 @@ class StateFileError(ValueError):
 
 
 def state_document(store: VolumeBackupStore) -> dict[str, Any]:
-    """The store's whole state as a JSON-ready document, read whole (the dashboard, tests); the export and the
-    state file are written from `state_pieces`, a piece at a time."""
+    """The store's whole state as a JSON-ready document, read whole (tests); the export and the state file are
+    written from `state_pieces`, a piece at a time, and the dashboard reads only what it shows (`record_document`)."""
     document: dict[str, Any] = json.loads(b"".join(state_pieces(store.snapshot(), [])))
     return document
 
@@ -98,6 +98,16 @@ def _document_json(record: Record) -> bytes:
             return served
     model: BaseModel = record.model
     return model.model_dump_json(by_alias=True).encode()
+
+
+def record_document(record: Record) -> dict[str, Any] | None:
+    """A record as the state document holds it, read back as JSON (the dashboard's rows: `state_document`'s
+    items, for a few records); None for one the state document leaves out (see `state_pieces`)."""
+    try:
+        document: dict[str, Any] = json.loads(_document_json(record))
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return document
 
 
 def state_pieces(snapshot: dict[str, dict[str, list[Record]]], problems: list[str]) -> Iterator[bytes]:

@@ -5,8 +5,10 @@ Adding a resource is a module under mockoci.resources and its routes, plus its c
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .clock import Clock
 from .engine import DEFAULT_TENANCY, Lifecycle, LifecycleModeName, Record, request_fingerprint
@@ -27,8 +29,8 @@ from .resources.volumes import Volume, Volumes, VolumeSpec
 from .resources.work_requests import StoredWorkRequest
 
 __all__ = [
-    "DEFAULT_TENANCY", "GONE_STATES", "TRANSIENT_NEW_STATES", "Lifecycle", "LifecycleModeName", "ListQuery", "Page",
-    "Record", "Store", "StoredBackup", "TenancyState", "Volume", "VolumeBackupStore", "VolumeSpec",
+    "DEFAULT_TENANCY", "GONE_STATES", "TRANSIENT_NEW_STATES", "Lifecycle", "LifecycleModeName", "ListQuery", "Newest",
+    "Page", "Record", "Store", "StoredBackup", "TenancyState", "Volume", "VolumeBackupStore", "VolumeSpec",
     "request_fingerprint",
 ]
 
@@ -45,6 +47,13 @@ class TenancyState:
 
 
 ASSIGNMENTS = "volumeBackupPolicyAssignments"  # assignments' collection in state documents (they are no Kind)
+
+
+class Newest(NamedTuple):
+    """A collection's versions created last, newest first, and how many versions it holds in all."""
+
+    records: list[Record]
+    held: int
 
 
 class Store(BackupPolicies, Volumes, VolumeBackups):
@@ -107,6 +116,28 @@ class Store(BackupPolicies, Volumes, VolumeBackups):
                 }
                 for tenancy, partition in self._partitions.items()
             }
+
+    def newest(self, limit: int, tenancy: str | None = None) -> dict[str, dict[str, Newest]]:
+        """What `snapshot` holds, but of each collection only the `limit` versions created last, newest first (equal
+        times: the greater id first), with how many it holds: read in time that grows with `limit`, not with the
+        store (each kind's index keeps its compartments' records in time order; assignments, at most one a volume, are
+        sorted here). Every tenancy is named; with `tenancy`, the others' collections are left empty."""
+        with self._lock:
+            self._apply_due()
+            newest: dict[str, dict[str, Newest]] = {}
+            for name, partition in self._partitions.items():
+                newest[name] = collections = {}
+                if tenancy is not None and name != tenancy:
+                    continue
+                for kind in (BACKUPS, VOLUMES, WORK_REQUESTS, POLICIES):
+                    table = partition.tables.get(kind)
+                    collections[self.KINDS[kind].collection] = Newest(table.newest(limit), len(table)) \
+                        if table is not None else Newest([], 0)
+                assignments = self._assignments(partition).by_id.values()
+                collections[ASSIGNMENTS] = Newest(heapq.nlargest(
+                    limit, assignments, key=lambda record: (record.model.time_created, record.model.id)
+                ), len(assignments))
+            return newest
 
     def export_state(self) -> dict[str, TenancyState]:
         """Every tenancy's backups, volumes, work requests, backup policies and assignments as they are now (retry

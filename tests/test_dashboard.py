@@ -4,8 +4,10 @@ SDK; tests/test_dashboard_browser.py clicks through it in a real browser. Unit t
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -17,8 +19,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mockoci.dashboard import short_ocid
-from mockoci.dashboard.view import build_view, journal_row, kind_title, known_tenancies
+from mockoci.dashboard.view import RESOURCE_ROWS, build_view, journal_row, kind_title, known_tenancies
+from mockoci.models import ChangeVolumeBackupCompartmentDetails, CopyVolumeBackupDetails, VolumeBackup
+from mockoci.persistence import state_document
+from mockoci.resources.backup_policies import (
+    CreateVolumeBackupPolicyAssignmentDetails,
+    CreateVolumeBackupPolicyDetails,
+)
+from mockoci.resources.volumes import CreateVolumeDetails
+from mockoci.routes.dashboard import shown_state
 from mockoci.server import MockOCIServer
+from mockoci.store import Store
 
 OTHER_TENANCY = "ocid1.tenancy.oc1..aaaaaaaadashboardother"
 
@@ -252,6 +263,147 @@ def test_what_clients_sent_is_escaped(server: MockOCIServer, create_backup: Call
     response, _ = get_page(server)
     assert '<script>alert("x")</script>' not in response.text
     assert "&lt;script&gt;alert(" in response.text
+
+
+# ---- more than the page shows: the newest of each kind, and how many more
+
+
+def backup_item(n: int, *, second: int, compartment: str, region: str) -> dict[str, Any]:
+    """A seeded backup (the fixture format), created `second` seconds into 2025."""
+    created = (datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=second)).isoformat()
+    return {"id": f"ocid1.volumebackup.oc1.{region}.dashboard{n:05d}", "compartmentId": compartment,
+            "displayName": f"many-{n}", "lifecycleState": "AVAILABLE", "type": "FULL", "timeCreated": created}
+
+
+def shown_table(html: str, tenancy: str, kind: str) -> tuple[list[str], int, int]:
+    """A tenancy's table of `kind` on a page: the ids of its rows in order, the count in its heading, and how
+    many more it says there are."""
+    section = html.split(f'<section class="tenancy" data-tenancy="{tenancy}">', 1)[1].split("</section>", 1)[0]
+    heading, table = section.split(f'<table class="resources" data-kind="{kind}">', 1)
+    count = re.findall(r'<span class="count">(\d+)</span></h3>', heading)[-1]
+    rows, after = table.split("</table>", 1)
+    more = re.match(r'\s*<p class="muted">and (\d+) more', after)
+    return re.findall(r'<tr data-id="([^"]*)">', rows), int(count), int(more.group(1)) if more else 0
+
+
+def test_past_the_rows_shown_the_newest_of_every_compartment_and_region_with_a_count_of_the_rest(
+    server: MockOCIServer,
+) -> None:
+    """Of 700 backups in three compartments and two regions, each creation time shared by two of them, and of 501
+    in another tenancy, the page shows the newest RESOURCE_ROWS of each (equal times: the greater id first) and
+    how many more each tenancy holds; as the whole page, its live part, and one tenancy picked."""
+    compartments = [f"ocid1.compartment.oc1..aaaaaaaadashboard{c}" for c in range(3)]
+    many = [backup_item(n, second=n * 11 % 350, compartment=compartments[n % 3], region=("iad", "phx")[n // 7 % 2])
+            for n in range(700)]
+    fewer = [backup_item(n, second=n, compartment=compartments[n % 2], region="iad") for n in range(1000, 1501)]
+    volumes = [{"id": f"ocid1.volume.oc1.iad.dashboard{n}", "compartmentId": compartments[0], "sizeInGBs": 50}
+               for n in range(3)]
+    for tenancy, document in ((TENANCY, many), (OTHER_TENANCY, {"volumeBackups": fewer, "volumes": volumes})):
+        seeded = requests.post(server.url + "/_mockoci/backups", params={"tenancy": tenancy}, json=document,
+                               timeout=30)
+        assert seeded.status_code == 201, seeded.text
+
+    def newest(items: list[dict[str, Any]]) -> list[str]:
+        ordered = sorted(items, key=lambda item: (item["timeCreated"], item["id"]), reverse=True)
+        return [item["id"] for item in ordered[:RESOURCE_ROWS]]
+
+    assert len({item["timeCreated"] for item in many}) == 350
+    for params in ({}, {"part": "live"}):
+        html = requests.get(server.url + "/_mockoci/", params=params, timeout=30).text
+        assert shown_table(html, TENANCY, "volumeBackups") == (newest(many), 700, 700 - RESOURCE_ROWS)
+        assert shown_table(html, OTHER_TENANCY, "volumeBackups") == (newest(fewer), 501, 1)
+        ids, count, more = shown_table(html, OTHER_TENANCY, "volumes")
+        assert (sorted(ids), count, more) == ([volume["id"] for volume in volumes], 3, 0)
+    picked = requests.get(server.url + "/_mockoci/", params={"tenancy": OTHER_TENANCY}, timeout=30).text
+    assert shown_table(picked, OTHER_TENANCY, "volumeBackups") == (newest(fewer), 501, 1)
+    assert f'data-tenancy="{TENANCY}"' not in picked and f"?tenancy={TENANCY}" in picked  # still in the picker
+    newest_id = newest(fewer)[0]  # its row holds its own name, etag and JSON
+    row = re.search(rf'<tr data-id="{re.escape(newest_id)}">(.*?)</tr>', picked, re.S)
+    assert row is not None and "many-1500" in row.group(1)
+    assert "&#34;displayName&#34;: &#34;many-1500&#34;" in row.group(1)
+    assert server.store.get_volume_backup(tenancy=OTHER_TENANCY, backup_id=newest_id).etag in row.group(1)
+
+
+def test_the_store_gives_each_collections_newest_versions_and_how_many_it_holds() -> None:
+    """Store.newest, against sorting the whole snapshot: across compartments and regions, with equal times,
+    after moves between compartments and deletions, for limits below, at and past what is held."""
+    store = Store(lifecycle_mode="immediate")
+    chance = random.Random(12)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for tenancy in (TENANCY, OTHER_TENANCY):
+        store.seed(tenancy=tenancy, backups=[VolumeBackup.model_validate(backup_item(
+            n, second=chance.randrange(100), compartment=f"ocid1.compartment.oc1..aaaaaaaanewest{chance.randrange(6)}",
+            region=chance.choice(("iad", "phx", "fra")),
+        ) | {"timeCreated": (start + timedelta(seconds=chance.randrange(100),
+                                               microseconds=chance.choice((0, 250)))).isoformat()})
+            for n in range(300)])
+    backups = list(store.snapshot()[TENANCY]["volumeBackups"])
+    for record in chance.sample(backups, 40):
+        store.change_volume_backup_compartment(
+            tenancy=TENANCY, backup_id=record.model.id,
+            details=ChangeVolumeBackupCompartmentDetails(compartmentId="ocid1.compartment.oc1..aaaaaaaamoved"))
+    for record in chance.sample(backups, 30):
+        store.delete_volume_backup(tenancy=TENANCY, backup_id=record.model.id)
+    snapshot = store.snapshot()
+    for limit in (1, 7, 299, 300, 400):
+        newest = store.newest(limit)
+        assert newest.keys() == snapshot.keys()
+        for tenancy, collections in snapshot.items():
+            assert newest[tenancy].keys() == collections.keys()
+            for name, records in collections.items():
+                expected = sorted(records, key=lambda record: (record.model.time_created, record.model.id),
+                                  reverse=True)[:limit]
+                assert newest[tenancy][name].records == expected, (tenancy, name, limit)
+                assert newest[tenancy][name].held == len(records)
+    picked = store.newest(5, OTHER_TENANCY)
+    assert picked[TENANCY] == {} and len(picked[OTHER_TENANCY]["volumeBackups"].records) == 5
+
+
+def test_what_is_read_for_the_page_shows_what_the_whole_state_document_would() -> None:
+    """shown_state (the store's newest records, and counts) against the whole state document with the etags asked
+    of the store (as the dashboard read it before): the same view, of every kind, with distinct creation times."""
+    store = Store(lifecycle_mode="immediate")
+    compartments = [f"ocid1.compartment.oc1..aaaaaaaashown{c}" for c in range(3)]
+    store.seed(tenancy=TENANCY, backups=[VolumeBackup.model_validate(backup_item(
+        n, second=n * 7 % 620, compartment=compartments[n % 3], region=("iad", "phx")[n % 2])) for n in range(620)])
+    store.seed(tenancy=OTHER_TENANCY, backups=[VolumeBackup.model_validate(backup_item(
+        n, second=n, compartment=compartments[0], region="iad")) for n in range(10)])
+    volumes = []
+    for n in range(3):
+        store.advance_clock(0.01)
+        volumes.append(store.create_volume(tenancy=TENANCY, details=CreateVolumeDetails(
+            availabilityDomain="Uocm:US-ASHBURN-AD-1", compartmentId=compartments[n % 3], sizeInGBs=50)).model.id)
+    store.advance_clock(0.01)
+    policy = store.create_volume_backup_policy(tenancy=TENANCY, details=CreateVolumeBackupPolicyDetails(
+        compartmentId=compartments[0], displayName="mine")).model.id
+    store.advance_clock(0.01)
+    store.create_volume_backup_policy_assignment(tenancy=TENANCY, details=CreateVolumeBackupPolicyAssignmentDetails(
+        assetId=volumes[0], policyId=policy))
+    store.advance_clock(0.01)
+    store.copy_volume_backup(tenancy=TENANCY, backup_id=backup_item(3, second=0, compartment="", region="phx")["id"],
+                             details=CopyVolumeBackupDetails(destinationRegion="us-ashburn-1"))
+
+    def view(**read: Any) -> Any:
+        return build_view(journal=[], faults=[], clock={}, lifecycle={}, tenancy_lifecycle=lambda t: {}, **read)
+
+    def asked(tenancy: str, kind: str, item: Any) -> str | None:
+        return store.get_volume_backup(tenancy=tenancy, backup_id=item["id"]).etag if kind == "volumeBackups" \
+            else None
+
+    state, counts, etag_of = shown_state(store)
+    shown = view(state=state, held_counts=counts, etag_of=etag_of)
+    whole = view(state=state_document(store), etag_of=asked)
+    assert shown == whole
+    (section,) = (section for section in shown.tenancies if section.tenancy == TENANCY)
+    tables = {table.kind: table for table in section.tables}
+    assert {kind: (len(table.rows), table.hidden) for kind, table in tables.items()} == {
+        "volumeBackups": (RESOURCE_ROWS, 621 - RESOURCE_ROWS), "volumes": (3, 0), "workRequests": (1, 0),
+        "volumeBackupPolicies": (1, 0), "volumeBackupPolicyAssignments": (1, 0),
+    }
+    for selected in (TENANCY, OTHER_TENANCY):
+        state, counts, etag_of = shown_state(store, selected)
+        assert view(state=state, held_counts=counts, etag_of=etag_of, selected=selected) == view(
+            state=state_document(store), etag_of=asked, selected=selected)
 
 
 # ---- the view model

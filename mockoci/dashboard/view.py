@@ -1,8 +1,15 @@
 """What the dashboard shows, built from the admin API's own JSON documents (pure: no store, no HTTP).
 
-The inputs are exactly what `GET /_mockoci/state`, `/journal`, `/faults`, `/clock` and `/lifecycle` answer. Every
-list of objects under a tenancy in the state document is a resource kind, shown as one table: a kind added to the
-state document (volumes, work requests, ...) appears without a change here.
+The inputs are exactly what `GET /_mockoci/state`, `/journal`, `/faults`, `/clock` and `/lifecycle` answer, but
+that the state document may list only each kind's newest RESOURCE_ROWS resources, with how many each kind holds
+beside it (`held_counts`): the server reads no more than it shows (mockoci.routes.dashboard). Every list of
+objects under a tenancy in the state document is a resource kind, shown as one table: a kind added to the state
+document (volumes, work requests, ...) appears without a change here.
+
+A table's rows are newest first by creation time (`timeCreated`, or a work request's `timeAccepted`), as the
+state document writes it (to the millisecond); rows of equal text keep the document's order. The server's
+shortened document lists them newest first to the microsecond, equal times by id, greatest first
+(Store.newest), so that is the order of equal times there.
 """
 
 from __future__ import annotations
@@ -112,10 +119,13 @@ def _first(item: Mapping[str, Any], names: Iterable[str]) -> str | None:
 
 
 def resource_tables(
-    tenancy: str, held: Mapping[str, Any], etag_of: EtagLookup, limit: int = RESOURCE_ROWS
+    tenancy: str, held: Mapping[str, Any], etag_of: EtagLookup, limit: int = RESOURCE_ROWS,
+    counts: Mapping[str, int] | None = None,
 ) -> list[ResourceTable]:
     """A table for every list of objects in one tenancy's part of the state document, in the document's
-    order of kinds; the rows newest first where the kind has a creation time."""
+    order of kinds; the rows newest first where the kind has a creation time. `counts`: how many resources of
+    each kind the tenancy holds, where `held` lists only the newest (a kind it does not name: all are listed)."""
+    counts = counts or {}
     tables = []
     for kind, items in held.items():
         if not isinstance(items, list):
@@ -134,7 +144,7 @@ def resource_tables(
             )
             for item in resources[:limit]
         ]
-        tables.append(ResourceTable(kind, kind_title(kind), rows, max(0, len(resources) - limit)))
+        tables.append(ResourceTable(kind, kind_title(kind), rows, max(0, counts.get(kind, len(resources)) - limit)))
     return tables
 
 
@@ -184,9 +194,11 @@ def build_view(
     etag_of: EtagLookup,
     selected: str | None = None,
     journal_limit: int = JOURNAL_ROWS,
+    held_counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> DashboardView:
     """The page's content. `journal` is oldest first, as the admin API gives it; the page shows it newest first.
-    `selected` narrows the page to one tenancy."""
+    `selected` narrows the page to one tenancy. `held_counts`: per tenancy, how many resources of each kind it
+    holds, where `state` lists only the newest (None: it lists them all)."""
     held: Mapping[str, Mapping[str, Any]] = state.get("tenancies") or {}
     all_tenancies = known_tenancies(state, journal, faults)
     shown: list[str | None] = [selected] if selected is not None else [*all_tenancies, None]
@@ -204,7 +216,8 @@ def build_view(
         sections.append(TenancyView(
             tenancy=tenancy,
             lifecycle=tenancy_lifecycle(tenancy),
-            tables=resource_tables(tenancy, held.get(tenancy) or {}, etag_of),
+            tables=resource_tables(tenancy, held.get(tenancy) or {}, etag_of,
+                                   counts=(held_counts or {}).get(tenancy)),
             faults=[rule for rule in faults if rule.get("tenancy") == tenancy],
             journal=[journal_row(e) for e in entries[:journal_limit]],
             journal_hidden=max(0, len(entries) - journal_limit),

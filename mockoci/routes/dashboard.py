@@ -1,12 +1,14 @@
 """mockoci's pages for people: the dashboard at `/_mockoci/` (`/` leads there) and the API docs at `/_mockoci/docs`.
 
 The docs page is Swagger UI served from the `fastapi-offline` package's copy of its assets, so it works with no
-network. The dashboard is built from the same documents the admin API answers with (its routes are called here),
-so whatever the admin API exposes, the dashboard shows.
+network. The dashboard is built from the same documents the admin API answers with (its routes are called here;
+the state document only of the resources it shows, see `shown_state`), so whatever the admin API exposes, the
+dashboard shows.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
@@ -15,13 +17,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import __version__, dashboard, errors
-from ..dashboard.view import DashboardView, known_tenancies
+from .. import __version__, dashboard
+from ..dashboard.view import RESOURCE_ROWS, DashboardView, known_tenancies
 from ..journal import Journal
 from ..operations import ADMIN_PREFIX
-from ..persistence import state_document
+from ..persistence import FORMAT, VERSION, record_document
 from ..store import VolumeBackupStore
 from . import admin
 
@@ -29,6 +32,7 @@ SWAGGER_UI = Path(str(files("fastapi_offline") / "static"))  # swagger-ui-bundle
 SWAGGER_UI_URL = ADMIN_PREFIX + "/static/swagger-ui"
 DASHBOARD_STATIC_URL = ADMIN_PREFIX + "/static/dashboard"
 NO_STORE = {"cache-control": "no-store"}
+BACKUP_COLLECTION = "volumeBackups"  # the kind whose rows show their etags
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,29 +41,45 @@ def _base(request: Request) -> str:
     return str(request.scope.get("root_path", "")) + ADMIN_PREFIX
 
 
-def _etag_of(store: VolumeBackupStore) -> dashboard.view.EtagLookup:
-    """The etag of a resource the state document lists without one (the state document is the fixture format,
-    which has no etags): asked of the store per kind; None for kinds it cannot tell."""
+def shown_state(
+    store: VolumeBackupStore, selected: str | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, int]], dashboard.view.EtagLookup]:
+    """What the dashboard shows of the store, read in time that grows with that, not with the store: the state
+    document as the export writes it, but of each collection only its newest RESOURCE_ROWS (Store.newest; with
+    `selected`, of that tenancy only, every tenancy still named), how many records each collection holds, and the
+    etags of the backups listed (the state document is the fixture format, which has none: these are the
+    versions' own; None for other kinds)."""
+    tenancies: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    etags: dict[tuple[str, str], str] = {}
+    for tenancy, collections in store.newest(RESOURCE_ROWS, selected).items():
+        tenancies[tenancy] = {
+            name: [item for item in map(record_document, newest.records) if item is not None]
+            for name, newest in collections.items()
+        }
+        counts[tenancy] = {name: newest.held for name, newest in collections.items()}
+        for record in collections[BACKUP_COLLECTION].records if BACKUP_COLLECTION in collections else ():
+            etags[tenancy, record.model.id] = record.etag
 
-    def lookup(tenancy: str, kind: str, item: Mapping[str, Any]) -> str | None:
+    def etag_of(tenancy: str, kind: str, item: Mapping[str, Any]) -> str | None:
         resource_id = item.get("id")
-        if kind != "volumeBackups" or not isinstance(resource_id, str):
-            return None
-        try:
-            return store.get_volume_backup(tenancy=tenancy, backup_id=resource_id).etag
-        except errors.OCIError:  # gone since the state was read
-            return None
+        return etags.get((tenancy, resource_id)) if kind == BACKUP_COLLECTION and isinstance(resource_id, str) \
+            else None
 
-    return lookup
+    return {"format": FORMAT, "version": VERSION, "tenancies": tenancies}, counts, etag_of
 
 
 async def dashboard_view(request: Request, selected: str | None = None) -> DashboardView:
     """The dashboard's content: the admin API's own answers (its routes, called here by keyword; the journal's
-    entries as its route gives them; the state document as the export writes it)."""
+    entries as its route gives them; the state document as the export writes it, of the records shown).
+
+    What takes time grows with the rows shown, not with the store: reading them, building the view and rendering
+    it run in a worker thread (tens of milliseconds for a table of 500), so the event loop serves others
+    meanwhile (the interpreter hands the GIL over every few milliseconds)."""
     app_state = request.app.state
     store: VolumeBackupStore = app_state.store
     journal_kept: Journal = app_state.journal
-    state = state_document(store)
+    state, held_counts, etag_of = await run_in_threadpool(shown_state, store, selected)
     journal = [entry.to_json() for entry in journal_kept.entries()]
     faults = [rule.model_dump(mode="json", by_alias=True) for rule in await admin.list_faults(faults=app_state.faults)]
     clock = (await admin.get_clock(store=store)).model_dump(mode="json", by_alias=True)
@@ -69,10 +89,10 @@ async def dashboard_view(request: Request, selected: str | None = None) -> Dashb
         tenancy: (await admin.get_lifecycle(store=store, tenancy=tenancy)).model_dump(mode="json", by_alias=True)
         for tenancy in tenancies
     }
-    return dashboard.build_view(
-        state=state, journal=journal, faults=faults, clock=clock, lifecycle=default_lifecycle,
-        tenancy_lifecycle=lifecycles.__getitem__, etag_of=_etag_of(store), selected=selected,
-    )
+    return await run_in_threadpool(functools.partial(
+        dashboard.build_view, state=state, journal=journal, faults=faults, clock=clock, lifecycle=default_lifecycle,
+        tenancy_lifecycle=lifecycles.__getitem__, etag_of=etag_of, selected=selected, held_counts=held_counts,
+    ))
 
 
 @router.get("/")
@@ -97,8 +117,9 @@ async def dashboard_page(
     view = await dashboard_view(request, tenancy or None)
     base = _base(request)
     if part == "live":
-        return HTMLResponse(dashboard.render_live(view, base=base), headers=NO_STORE)
-    return HTMLResponse(dashboard.render_page(view, base=base, version=__version__), headers=NO_STORE)
+        return HTMLResponse(await run_in_threadpool(dashboard.render_live, view, base=base), headers=NO_STORE)
+    return HTMLResponse(await run_in_threadpool(dashboard.render_page, view, base=base, version=__version__),
+                        headers=NO_STORE)
 
 
 @router.get(ADMIN_PREFIX + "/docs")
