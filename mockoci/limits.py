@@ -89,8 +89,8 @@ def too_large(max_body_bytes: int) -> errors.OCIError:
     return errors.PayloadTooLarge(f"The request body is larger than {max_body_bytes} bytes.")
 
 
-def misshapen(scope: Scope, body_length: int | None) -> errors.OCIError | None:
-    """What makes an OCI request one no operation accepts (`body_length`: None if the body was not read):
+def misshapen(scope: Scope, body: bytes) -> errors.OCIError | None:
+    """What makes an OCI request one no operation accepts (`body`: the body it sent, read whole):
 
     - an encoded `/` (`%2F`) in the path, which no OCID holds: 404 NotAuthorizedOrNotFound;
     - a query parameter given twice (every OCI parameter is single-valued): 400 InvalidParameter;
@@ -102,10 +102,8 @@ def misshapen(scope: Scope, body_length: int | None) -> errors.OCIError | None:
     name = repeated_parameter(scope.get("query_string", b""))
     if name is not None:
         return errors.InvalidParameter(f"The query parameter {name} is given more than once.")
-    headers = request_headers(scope)
-    has_body = body_length > 0 if body_length is not None else headers.get("content-length", "0") != "0"
-    content_type = headers.get("content-type", "")
-    if has_body and not is_json_media_type(content_type):
+    content_type = request_headers(scope).get("content-type", "")
+    if body and not is_json_media_type(content_type):
         declared = content_type or "untyped"
         return errors.UnsupportedMediaType(
             f"The request body must be JSON (Content-Type: application/json), not {declared}."

@@ -61,14 +61,15 @@ class RequestGate:
         if error is not None:
             await _refuse(error, scope, receive, send)
             return
-        body: bytes | None = None  # read only on OCI paths (mockoci's own API is trusted: its imports are large)
-        if path.startswith(OCI_PREFIX + "/"):
+        operation_path = path.startswith(OCI_PREFIX + "/")
+        body: bytes | None = None  # read on OCI paths only (mockoci's own API is trusted: its imports are large)
+        if operation_path:
             body = await read_body(scope, receive, self.max_body_bytes)
             if body is None:
                 await _refuse(too_large(self.max_body_bytes), scope, receive, send, {"connection": "close"})
                 return
             receive = replay_body(body, receive)
-        if path == OCI_PREFIX or path.startswith(OCI_PREFIX + "/"):
+        if operation_path or path == OCI_PREFIX:
             if body is None and self.auth == "verify":  # `/20160918` itself, whose body was not read above
                 body, receive = await _buffer_body(receive)
                 if body is None:  # the client went away before sending its whole body
@@ -83,8 +84,8 @@ class RequestGate:
             )
             if fault is not None and await answer_fault(fault, scope, receive, send):
                 return
-        if path.startswith(OCI_PREFIX + "/"):
-            error = misshapen(scope, None if body is None else len(body))
+        if operation_path and body is not None:  # (it is: read above)
+            error = misshapen(scope, body)
             if error is not None:
                 await _refuse(error, scope, receive, send)
                 return
