@@ -481,9 +481,7 @@ def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound |
           high: Bound | None = None) -> Iterator[Key]:
     """The keys after `start` (all without one), in ascending order or, if `descending`, descending; in a
     SortedList, only those between `low` and `high` (bounds equal to no key) if given."""
-    if start is None and low is None and high is None:  # all of them: a SortedList's own iterator, not irange's
-        return reversed(keys) if descending else iter(keys)
-    if isinstance(keys, SortedList):
+    if isinstance(keys, SortedList) and not (start is None and low is None and high is None):
         if start is not None:
             if descending:
                 high = start if high is None else min(start, high)
@@ -491,7 +489,7 @@ def _walk(keys: Sequence[Key], start: Key | None, descending: bool, low: Bound |
                 low = start if low is None else max(start, low)
         walk: Iterator[Key] = keys.irange(low, high, inclusive=(False, False), reverse=descending)
         return walk
-    if start is None:
+    if start is None:  # all of them (a SortedList with its own iterator: irange's costs more)
         return reversed(keys) if descending else iter(keys)
     if descending:
         return reversed(keys[:bisect_left(keys, start)])
