@@ -47,6 +47,8 @@ class TenancyState:
 
 
 ASSIGNMENTS = "volumeBackupPolicyAssignments"  # assignments' collection in state documents (they are no Kind)
+# The state document's collections of records, in its order, each with its field of TenancyState (then assignments)
+DOCUMENT_KINDS = {BACKUPS: "backups", VOLUMES: "volumes", WORK_REQUESTS: "work_requests", POLICIES: "policies"}
 
 
 class Newest(NamedTuple):
@@ -111,7 +113,7 @@ class Store(BackupPolicies, Volumes, VolumeBackups):
             return {
                 tenancy: {
                     **{self.KINDS[kind].collection: list(partition.tables[kind].values()) if kind in partition.tables
-                       else [] for kind in (BACKUPS, VOLUMES, WORK_REQUESTS, POLICIES)},
+                       else [] for kind in DOCUMENT_KINDS},
                     ASSIGNMENTS: list(self._assignments(partition).by_id.values()),
                 }
                 for tenancy, partition in self._partitions.items()
@@ -129,7 +131,7 @@ class Store(BackupPolicies, Volumes, VolumeBackups):
                 newest[name] = collections = {}
                 if tenancy is not None and name != tenancy:
                     continue
-                for kind in (BACKUPS, VOLUMES, WORK_REQUESTS, POLICIES):
+                for kind in DOCUMENT_KINDS:
                     table = partition.tables.get(kind)
                     collections[self.KINDS[kind].collection] = Newest(table.newest(limit), len(table)) \
                         if table is not None else Newest([], 0)
@@ -142,8 +144,8 @@ class Store(BackupPolicies, Volumes, VolumeBackups):
     def export_state(self) -> dict[str, TenancyState]:
         """Every tenancy's backups, volumes, work requests, backup policies and assignments as they are now (retry
         tokens are not part of it)."""
-        kinds = {BACKUPS: "backups", VOLUMES: "volumes", WORK_REQUESTS: "work_requests", POLICIES: "policies"}
-        fields = {self.KINDS[kind].collection: name for kind, name in kinds.items()} | {ASSIGNMENTS: "assignments"}
+        fields = {self.KINDS[kind].collection: name for kind, name in DOCUMENT_KINDS.items()}
+        fields[ASSIGNMENTS] = "assignments"
         return {
             tenancy: TenancyState(**{fields[name]: [record.model for record in records]
                                      for name, records in held.items()})
