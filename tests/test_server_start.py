@@ -6,10 +6,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+import requests
 from fastapi import FastAPI
 
 from mockoci.server import MockOCIServer
@@ -55,3 +58,29 @@ def test_importing_mockoci_or_its_plugin_does_not_load_the_server(module: str) -
     code = f"import sys, {module}; print(sorted(m for m in ('fastapi', 'uvicorn', 'mockoci.app') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_stopping_answers_the_request_in_flight_and_then_refuses_connections() -> None:
+    """`stop` returns without uvicorn's fixed pauses, but only once what is in flight is answered: a request
+    slowed by a fault rule still gets its 200 and its opc-request-id, and the port no longer takes connections."""
+    server = MockOCIServer(Settings(port=0, auth="off")).start()
+    rule = requests.post(server.url + "/_mockoci/faults", json={"operation": "ListVolumeBackups", "latency": 0.5})
+    assert rule.status_code == 201, rule.text
+    answered: list[requests.Response] = []
+
+    def list_slowly() -> None:
+        answered.append(requests.get(server.url + "/20160918/volumeBackups?compartmentId=ocid1.compartment.oc1..a"))
+
+    caller = threading.Thread(target=list_slowly)
+    caller.start()
+    deadline = time.monotonic() + 5
+    while not any(rule.hits for rule in server.app.state.faults.list()) and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the rule struck: the request is in its 0.5 s of latency
+    assert not answered
+    port = server.port
+    server.stop()
+    caller.join(5)
+    assert [response.status_code for response in answered] == [200]
+    assert answered[0].json() == [] and answered[0].headers["opc-request-id"]
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
