@@ -293,7 +293,9 @@ def report(all_cases: list[Case], results: dict[int, dict[Case, Figure | None]],
                 line += f" | {'no such page':>22}" + ("" if count == base else f" {'':>6} {'':>6} {'':>4}")
                 continue
             line += f" | {figure.p50_ms:9.2f} ms {figure.cpu_us:6.0f} us"
-            if count != base and first is not None:
+            if count != base and first is not None and not first.cpu_us:  # under /proc's 10 ms tick: too few calls
+                line += f" {figure.p50_ms / first.p50_ms:6.2f} {'n/a':>6} {'':>4}"
+            elif count != base and first is not None:
                 ratio = figure.cpu_us / first.cpu_us
                 line += f" {figure.p50_ms / first.p50_ms:6.2f} {ratio:6.2f} {'yes' if ratio <= 2 else 'NO':>4}"
                 if ratio > worst.get(count, (0.0, case))[0]:
@@ -301,7 +303,7 @@ def report(all_cases: list[Case], results: dict[int, dict[Case, Figure | None]],
         print(line)
     for count, (ratio, case) in worst.items():
         pairs = [(results[base][c], results[count][c]) for c in all_cases]
-        measured = [(small, big) for small, big in pairs if small is not None and big is not None]
+        measured = [(small, big) for small, big in pairs if small is not None and big is not None and small.cpu_us]
         met = sum(1 for small, big in measured if big.cpu_us <= 2 * small.cpu_us)
         print(f"at {count:,}: {met} of the {len(measured)} pages there are at both sizes within 2x by CPU; the worst "
               f"{ratio:.2f}x: {case.filters}, {case.sort_by} {case.sort_order}, {case.page} page, "
