@@ -3,6 +3,7 @@ logging would write, and it is written so only when nothing else listens."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 
-from mockoci.console import Console, line, sole_console
+from mockoci.console import FLUSH_DELAY, Console, line, sole_console
 from mockoci.server import MockOCIServer
 
 
@@ -109,3 +110,39 @@ def test_the_request_line_is_the_same_with_and_without_a_log_record(
     finally:
         mockoci.handlers[:], level, mockoci.propagate = saved
         mockoci.setLevel(level)
+
+
+class _Writes(io.StringIO):
+    """A stream that counts its writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_lines_written_in_an_event_loop_share_one_write_and_keep_their_order_with_records() -> None:
+    stream = _Writes()
+    console = Console(stream)
+    record = logging.getLogger("mockoci.requests").makeRecord(
+        "mockoci.requests", logging.WARNING, __file__, 1, "a warning", (), None
+    )
+
+    async def serve() -> None:
+        console.write_line(logging.INFO, "GET /1")
+        console.write_line(logging.INFO, "GET /2")
+        assert stream.getvalue() == ""  # waiting for the lines after them
+        await asyncio.sleep(FLUSH_DELAY * 2)
+        assert stream.getvalue().endswith("INFO GET /2\n") and stream.writes == 1  # one write for both
+        console.write_line(logging.INFO, "GET /3")
+        console.handle(record)  # a record: the pending line goes first
+        console.write_line(logging.INFO, "GET /4")
+
+    asyncio.run(serve())
+    console.flush()  # as logging does at exit: what is still pending is written
+    assert [text.split(" ", 2)[2] for text in stream.getvalue().splitlines()] == [
+        "GET /1", "GET /2", "GET /3", "a warning", "GET /4",
+    ]
