@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,9 +30,15 @@ _STATUS_ERRORS: dict[int, type[errors.OCIError]] = {
 }
 
 
+# Request ids come from a generator of their own, seeded by the OS (and again in a forked child), so that a test
+# that seeds `random` gets ids as unique as ever; not from os.urandom, a system call per request.
+_request_ids = random.Random()
+os.register_at_fork(after_in_child=_request_ids.seed)
+
+
 def new_request_id() -> str:
     """An id in the Python SDK's own form: 32 upper-case hex digits."""
-    return os.urandom(16).hex().upper()  # uuid4's form without its version bits, 4x faster
+    return f"{_request_ids.getrandbits(128):032X}"
 
 
 def error_response(error: errors.OCIError, request_id: str, headers: dict[str, str] | None = None) -> Response:

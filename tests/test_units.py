@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import random
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -13,6 +16,7 @@ from mockoci import errors
 from mockoci.clock import Clock
 from mockoci.etags import if_match_matches, make_etag
 from mockoci.factories import Factory
+from mockoci.handlers import new_request_id
 from mockoci.limits import query_pairs, repeated_parameter
 from mockoci.models import (
     ChangeVolumeBackupCompartmentDetails,
@@ -250,3 +254,19 @@ def test_query_pairs_are_parse_qsl_s(query: str) -> None:
     names = [name for name, _ in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)]
     twice = next((name for index, name in enumerate(names) if name in names[:index]), None)
     assert repeated_parameter(raw) == twice
+
+
+def test_request_ids_are_the_sdks_form_and_unique_whatever_a_test_does_to_random() -> None:
+    random.seed(0)
+    first = [new_request_id() for _ in range(1000)]
+    random.seed(0)  # a test suite that seeds `random` does not make the server's ids repeat
+    second = [new_request_id() for _ in range(1000)]
+    assert all(re.fullmatch("[0-9A-F]{32}", request_id) for request_id in first)
+    assert len(set(first + second)) == 2000
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # a forked child draws ids of its own, not the parent's next ones
+        os.write(writer, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(reader, 32).decode() != new_request_id()
