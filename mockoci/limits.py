@@ -62,6 +62,9 @@ def oversized_headers(scope: Scope, max_header_bytes: int) -> errors.OCIError | 
     return None
 
 
+BODY_KEY = "mockoci.body"  # the request's body, read whole by the RequestGate, for the dispatcher
+
+
 async def read_body(scope: Scope, receive: Receive, max_body_bytes: int) -> bytes | None:
     """The whole body, counted as it streams in; None (the body is over `max_body_bytes`) as soon as its
     `content-length` or its running count says so, without reading the rest. A client that goes away leaves

@@ -24,7 +24,7 @@ from . import errors
 from .faults import FaultRules, answer_fault
 from .handlers import error_response, logger, request_id_of
 from .keys import KeyRegistry
-from .limits import misshapen, oversized_headers, read_body, replay_body, too_large
+from .limits import BODY_KEY, misshapen, oversized_headers, read_body, replay_body, too_large
 from .operations import is_admin_path, operation_of
 from .request_headers import HeaderLists, request_headers
 from .settings import AuthMode
@@ -68,6 +68,7 @@ class RequestGate:
             if body is None:
                 await _refuse(too_large(self.max_body_bytes), scope, receive, send, {"connection": "close"})
                 return
+            scope[BODY_KEY] = body  # for the dispatcher; the replay for anything else (FastAPI's 404s, 405s)
             receive = replay_body(body, receive)
         if operation_path or path == OCI_PREFIX:
             if body is None and self.auth == "verify":  # `/20160918` itself, whose body was not read above
