@@ -80,10 +80,19 @@ class JournalEntry:
         }
 
 
+# What the journal keeps of a request when it is answered: the scope's values, as they are (a JournalEntry is made
+# of them only when the journal is read; a request costs a tuple, not an entry, ~10 us with the caches cold).
+_Answered = tuple[
+    int, float, str, str, bytes, dict[str, str], int, float, str | None, str | None, str | None, bytes, Any, str | None
+]  # seq, created, method, path, query, headers, status, duration_ms, opc-request-id, operation, tenancy,
+#    error body, auth failure, fault
+
+
 class Journal:
     """The last `size` requests, oldest first; thread-safe."""
 
     def __init__(self, size: int = 1000) -> None:
+        self._answered: deque[_Answered] = deque(maxlen=size)  # recorded, not read yet
         self._entries: deque[JournalEntry] = deque(maxlen=size)
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
@@ -91,15 +100,21 @@ class Journal:
     def next_seq(self) -> int:
         return next(self._seq)
 
-    def record(self, entry: JournalEntry) -> None:
+    def record(self, answered: _Answered) -> None:
         with self._lock:
-            self._entries.append(entry)
+            self._answered.append(answered)
+
+    def _read(self) -> deque[JournalEntry]:
+        """The entries, with those answered since the last read made into entries (call with the lock held)."""
+        while self._answered:
+            self._entries.append(_entry(self._answered.popleft()))
+        return self._entries
 
     def entries(self, *, tenancy: str | None = None, operation: str | None = None) -> list[JournalEntry]:
         """The entries kept, newest last; only one tenancy's or one operation's when asked."""
         with self._lock:
             return [
-                entry for entry in self._entries
+                entry for entry in self._read()
                 if (tenancy is None or entry.tenancy == tenancy)
                 and (operation is None or entry.operation == operation)
             ]
@@ -107,12 +122,13 @@ class Journal:
     def clear(self, tenancy: str | None = None) -> None:
         """Forget every entry, or one tenancy's."""
         with self._lock:
+            entries = self._read()
             if tenancy is None:
-                self._entries.clear()
+                entries.clear()
             else:
-                kept = [entry for entry in self._entries if entry.tenancy != tenancy]
-                self._entries.clear()
-                self._entries.extend(kept)
+                kept = [entry for entry in entries if entry.tenancy != tenancy]
+                entries.clear()
+                entries.extend(kept)
 
 
 class JournalMiddleware:
@@ -153,49 +169,29 @@ class JournalMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
-            entry = self._entry(scope, status, response_request_id, bytes(error_body), duration_ms)
-            if not is_admin_path(entry.path):
-                self.journal.record(entry)
-            self._log(entry)
+            path: str = scope["path"]
+            answered: _Answered = (
+                self.journal.next_seq(), time.time(), scope["method"], path, scope.get("query_string", b""),
+                request_headers(scope), status, round((time.perf_counter() - started) * 1000, 3),
+                response_request_id or request_id, scope.get(OPERATION_KEY), scope.get(TENANCY_KEY), bytes(error_body),
+                scope.get(AUTH_FAILURE_KEY), scope.get(FAULT_KEY),
+            )
+            admin = is_admin_path(path)
+            if not admin:
+                self.journal.record(answered)
+            self._log(answered, admin)
 
-    def _entry(
-        self, scope: Scope, status: int, request_id: str | None, error_body: bytes, duration_ms: float
-    ) -> JournalEntry:
-        headers = request_headers(scope)
-        error_code = error_message = auth_failure = signing_string = None
-        if status >= 400:
-            error_code, error_message = _error_of(error_body)
-            auth_failure, signing_string = _auth_failure(scope.get(AUTH_FAILURE_KEY))
-            if auth_failure is None and status == 401:
-                auth_failure = error_message
-        scope_request_id = scope.get(REQUEST_ID_KEY)
-        return JournalEntry(
-            seq=self.journal.next_seq(),
-            created=time.time(),
-            method=scope["method"],
-            path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers={name: headers[name] for name in JOURNALED_HEADERS if name in headers},
-            status=status,
-            duration_ms=duration_ms,
-            opc_request_id=request_id or (scope_request_id if isinstance(scope_request_id, str) else None),
-            operation=scope.get(OPERATION_KEY),
-            tenancy=scope.get(TENANCY_KEY),
-            error_code=error_code,
-            auth_failure=auth_failure,
-            signing_string=signing_string,
-            fault=scope.get(FAULT_KEY),
-        )
-
-    def _log(self, entry: JournalEntry) -> None:
+    def _log(self, answered: _Answered, admin: bool) -> None:
         # mockoci's own routes (a dashboard polls them) log at DEBUG, so the console shows the client's requests
-        level = logging.DEBUG if is_admin_path(entry.path) else logging.INFO
+        level = logging.DEBUG if admin else logging.INFO
+        if self.request_log == "off" and not logger.isEnabledFor(level):
+            return  # nobody reads the line
         console = sole_console(logger, level)
         if console is not None:  # `mockoci serve`'s console alone: the same line without a LogRecord
-            console.write_line(level, str(_ReadableLine(entry)), entry.created)
-        if self.request_log == "off" and (console is not None or not logger.isEnabledFor(level)):
-            return  # nobody else reads the line: not building its fields saves a json.dumps per request
+            console.write_line(level, _readable_line(answered), answered[1])
+            if self.request_log == "off":
+                return
+        entry = _entry(answered)
         fields = {
             "time": format_datetime(entry.time),
             "opcRequestId": entry.opc_request_id,
@@ -215,6 +211,47 @@ class JournalMiddleware:
             stream = sys.stdout if self.request_log == "stdout" else sys.stderr
             stream.write(json.dumps(fields) + "\n")
             stream.flush()
+
+
+def _entry(answered: _Answered) -> JournalEntry:
+    """The journal's entry of an answered request."""
+    (seq, created, method, path, query, headers, status, duration_ms, request_id, operation, tenancy, error_body,
+     recorded_failure, fault) = answered
+    error_code = error_message = auth_failure = signing_string = None
+    if status >= 400:
+        error_code, error_message = _error_of(error_body)
+        auth_failure, signing_string = _auth_failure(recorded_failure)
+        if auth_failure is None and status == 401:
+            auth_failure = error_message
+    return JournalEntry(
+        seq=seq,
+        created=created,
+        method=method,
+        path=path,
+        query=query.decode("latin-1"),
+        headers={name: headers[name] for name in JOURNALED_HEADERS if name in headers},
+        status=status,
+        duration_ms=duration_ms,
+        opc_request_id=request_id,
+        operation=operation,
+        tenancy=tenancy,
+        error_code=error_code,
+        auth_failure=auth_failure,
+        signing_string=signing_string,
+        fault=fault,
+    )
+
+
+def _readable_line(answered: _Answered) -> str:
+    """The console line of an answered request, as _ReadableLine writes its entry, made from the tuple (a request
+    that succeeds needs nothing else of its entry)."""
+    if answered[6] >= 400 or answered[13] is not None:
+        return str(_ReadableLine(_entry(answered)))
+    method, path, query, status, duration_ms, request_id = (
+        answered[2], answered[3], answered[4], answered[6], answered[7], answered[8]
+    )
+    target = path + ("?" + query.decode("latin-1") if query else "")
+    return f"{method} {target} {answered[9] or '-'} {status} {duration_ms:.3g} ms opc-request-id={request_id}"
 
 
 class _ReadableLine:

@@ -13,6 +13,7 @@ import requests
 from conftest import TENANCY, make_client
 
 from mockoci.cli import _parser
+from mockoci.journal import Journal, _entry, _readable_line, _ReadableLine
 from mockoci.server import MockOCIServer
 from mockoci.settings import Settings
 from mockoci.testing import AdminClient, MockOCI
@@ -170,3 +171,33 @@ def test_a_refused_presence_request_is_journaled_under_its_claimed_tenancy(clien
     [entry] = mock.admin.request("GET", f"/journal?tenancy={claimed}")
     assert (entry["status"], entry["errorCode"], entry["tenancy"]) == (401, "NotAuthenticated", claimed)
     assert "date" in entry["authFailure"]
+
+
+@pytest.mark.parametrize(
+    ("status", "query", "fault", "body"),
+    [
+        (200, b"", None, b""),
+        (200, b"compartmentId=c&limit=5", None, b""),
+        (204, b"", "fault-1", b""),
+        (412, b"", None, b'{"code": "NoEtagMatch", "message": "The etag is stale."}'),
+        (401, b"", None, b'{"code": "NotAuthenticated", "message": "Not authenticated: no date."}'),
+    ],
+)
+def test_a_request_is_kept_as_its_values_and_read_as_the_entry_they_make(
+    status: int, query: bytes, fault: str | None, body: bytes
+) -> None:
+    headers = {"if-match": "e1", "opc-request-id": "R", "authorization": "Signature ...", "host": "h"}
+    answered = (
+        7, 1_764_600_000.25, "PUT", "/20160918/volumeBackups/b", query, headers, status, 1.234, "R",
+        "UpdateVolumeBackup", "t1", body, None, fault,
+    )
+    journal = Journal(size=2)
+    journal.record(answered)
+    (entry,) = journal.entries()
+    assert entry == _entry(answered) and journal.entries() == [entry]  # made once, kept
+    assert entry.headers == {"if-match": "e1", "opc-request-id": "R"}  # only the journaled headers
+    assert (entry.query, entry.error_code) == (query.decode(), json.loads(body)["code"] if body else None)
+    assert _readable_line(answered) == str(_ReadableLine(entry))  # the console line, with or without an entry
+    journal.record(answered)
+    journal.record(answered)
+    assert len(journal.entries()) == 2  # the last `size`, read or not
