@@ -8,41 +8,23 @@ import errno
 import gc
 import logging
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's garbage collector paused while the server's modules are imported (FastAPI, pydantic, uvicorn,
-    mockoci's models and routes): the imports leave about 70,000 objects for the collector and almost no garbage
-    (about 1,100 objects), and the ~170 collections they would set off meanwhile cost 40 to 100 ms of CPU of
-    each start (docs/performance.md). The next collection after the imports collects whatever they left."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-with collector_paused():
-    from pydantic import ValidationError
-    from pydantic.fields import FieldInfo
-    from pydantic_core import PydanticUndefined
-
-    from . import __version__
-    from .connections import raise_open_file_limit
-    from .console import Console
-    from .fixtures import FixtureError
-    from .keys import InvalidKey
-    from .persistence import StateFileError
-    from .settings import Settings
-    from .tls import TLSError
+from . import __version__
+from .connections import raise_open_file_limit
+from .console import Console
+from .fixtures import FixtureError
+from .keys import InvalidKey
+from .persistence import StateFileError
+from .settings import Settings
+from .tls import TLSError
 
 if TYPE_CHECKING:
     from .server import MockOCIServer
@@ -217,15 +199,16 @@ def _cannot_listen(settings: Settings, exc: OSError) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args: dict[str, Any] = vars(_parser().parse_args(argv))
     args.pop("command")
-    with collector_paused():
-        from .app import create_app
-        from .server import MockOCIServer
+    from .app import create_app
+    from .server import MockOCIServer
 
     try:
         settings = Settings(**args)
     except ValidationError as exc:
         print(f"mockoci: invalid settings: {exc}", file=sys.stderr)
         return 2
+    if settings.python_gc:  # the command froze its modules' objects (mockoci.__main__): leave the collector as it was
+        gc.unfreeze()
     raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
     try:
         server = MockOCIServer(settings, create_app(settings)).bind()  # bound before anything is printed
