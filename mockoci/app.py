@@ -1,4 +1,8 @@
-"""The application factory: one FastAPI app per server, its state on app.state."""
+"""The application factory: one FastAPI app per server, its state on app.state.
+
+FastAPI routes mockoci's own API (the admin routers, the docs, the dashboard); the OCI operations are declared
+in mockoci/routes/ on `Operations` (mockoci.operations) and served by the Dispatcher, the innermost middleware
+(mockoci.dispatch). Their FastAPI routes are built only for the OpenAPI document (mockoci.openapi)."""
 
 from __future__ import annotations
 
@@ -27,8 +31,8 @@ from .routes import admin, backup_policies, dashboard, keys, volume_backups, vol
 from .settings import Settings
 from .store import VolumeBackupStore
 
-# Every OCI operation, declared once as a route function (see mockoci.dispatch), and mockoci's own API.
-OCI_ROUTERS = (volume_backups.router, volumes.router, work_requests.router, backup_policies.router)
+# Every OCI operation, declared once as a route function (see mockoci.operations), and mockoci's own API.
+OCI_OPERATIONS = (volume_backups.oci, volumes.oci, work_requests.oci, backup_policies.oci)
 ADMIN_ROUTERS = (admin.router, keys.router)
 
 
@@ -109,12 +113,13 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.state.journal = Journal(settings.journal_size)
     app.state.faults = FaultRules(settings.seed)
     app.state.proxy = None  # a ProxyServer, when MockOCIServer listens as one too
-    # Every route goes on the app's own router: FastAPI 0.165 keeps an included router nested, walks it on each
-    # request and, on a new app's first request, builds every nested route's dependants (~11 ms for the admin
-    # API's). The OpenAPI document and the 405s come from the OCI routes; the Dispatcher serves them.
-    for router in OCI_ROUTERS + ADMIN_ROUTERS:
+    # The admin routes go on the app's own router: FastAPI 0.165 keeps an included router nested, walks it on
+    # each request and, on a new app's first request, builds every nested route's dependants (~11 ms for the
+    # admin API's). The OCI operations have no route here: the Dispatcher serves them and answers a wrong
+    # method's 405 on their paths; mockoci.openapi documents them from their declarations.
+    for router in ADMIN_ROUTERS:
         app.router.routes.extend(router.routes)
-    app.state.operations = OperationTable(OCI_ROUTERS + ADMIN_ROUTERS)
+    app.state.operations = OperationTable(OCI_OPERATIONS, ADMIN_ROUTERS)
     dashboard.install(app)
     handlers.install(app)
     openapi.install(app)

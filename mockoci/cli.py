@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -206,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"mockoci: invalid settings: {exc}", file=sys.stderr)
         return 2
+    if settings.python_gc:  # the command froze its modules' objects (mockoci.__main__): leave the collector as it was
+        gc.unfreeze()
     raise_open_file_limit()  # each connection is a file descriptor (docs/reliability.md, Connections)
     try:
         server = MockOCIServer(settings, create_app(settings)).bind()  # bound before anything is printed

@@ -1,12 +1,13 @@
-"""The OCI operations served without FastAPI's routing and dependency injection, from the same declarations.
+"""The OCI operations served without FastAPI's routing and dependency injection, from their declarations.
 
-Every OCI operation is written once, as a FastAPI route function in mockoci/routes/: its decorator gives the
-method, the path and the operationId; its signature the path, query and header parameters
+Every OCI operation is written once, as a route function in mockoci/routes/: its decorator (`@oci.get(...)`, an
+`Operations` of mockoci.operations, which takes APIRouter's arguments) gives the method, the path, the
+operationId and the response model; its signature the path, query and header parameters
 (`Annotated[str, Query(alias="compartmentId", max_length=255)]`), the body model and `request: Request`.
 That one declaration is read twice:
 
-- by FastAPI, into its routes: they make the OpenAPI document (mockoci/openapi.py) and serve whatever the
-  dispatcher leaves (the admin API, the docs, the dashboard, a wrong method's 405, an unknown path's 404);
+- into FastAPI routes, only for the OpenAPI document (mockoci/openapi.py), built when it is first asked for.
+  FastAPI serves everything else: the admin API, the docs, the dashboard, an unknown path's 404;
 - by `compile_call`, once per route and process (a new server compiles nothing): ONE pydantic model of the
   path, query and header parameters (FastAPI's `Path`, `Query` and `Header` are pydantic `FieldInfo`s, so
   their aliases, constraints and the validators beside them in `Annotated` carry over), validated in one
@@ -15,8 +16,10 @@ That one declaration is read twice:
 `Dispatcher`, the innermost middleware (every other one still wraps it), serves the requests that match an
 OCI operation (mockoci.operations): it validates the parameters and the body as FastAPI would (the same
 values, the same errors in the same order, each turned into OCI's error body by `handlers.exception_response`),
-calls the route function and sends the Response it returns. In-process, through every middleware (thread
-CPU, auth off), a GET by id costs 33 us instead of FastAPI's 78, a PUT 72 instead of 158.
+calls the route function and sends the Response it returns. A request for an OCI path with a method none of
+its operations takes gets the 405 Starlette's router raised when the routes were FastAPI's, answered by the
+same handler (MethodNotAllowed, `allow` naming every method the path takes). In-process, through every
+middleware (thread CPU, auth off), a GET by id costs 33 us instead of FastAPI's 78, a PUT 72 instead of 158.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 from fastapi import params
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError, create_model
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,7 +44,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import errors
 from .handlers import exception_response
 from .limits import BODY_KEY, is_json_media_type, query_pairs, read_body
-from .operations import is_admin_path, match
+from .operations import is_admin_path, match, operations
 from .request_headers import request_headers
 
 _PLACES = ("path", "query", "header")  # FastAPI validates them in this order: the first error comes first
@@ -94,15 +98,22 @@ def compile_call(endpoint: Callable[..., Awaitable[Response]]) -> Call:
 
 
 class Dispatcher:
-    """Serves the requests for an OCI operation; passes every other request on, to FastAPI. The match is
-    made once per request and kept in the scope (the journal asks first). An unexpected exception propagates,
-    as it does from a FastAPI route, to Starlette's ServerErrorMiddleware: the same logged 500."""
+    """Serves the requests for an OCI operation, and the 405 of a wrong method on an OCI operation's path;
+    passes every other request on, to FastAPI. The match is made once per request and kept in the scope (the
+    journal asks first). An unexpected exception propagates, as it does from a FastAPI route, to Starlette's
+    ServerErrorMiddleware: the same logged 500."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = match(scope) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        found = match(scope)
+        if found is None and not is_admin_path(path := scope["path"]) and operations(scope["app"]).takes(path):
+            await exception_response(HTTPException(405), scope)(scope, receive, send)
+            return
         if found is None or is_admin_path(found[0].path):
             await self.app(scope, receive, send)
             return

@@ -1,8 +1,9 @@
 """mockoci's OpenAPI document, made to tell the truth about the wire: OCI's headers and error bodies.
 
-FastAPI derives the operations, models and parameters from the routes; this adds what it cannot see (the
-headers that middleware and `backup_response` set, the errors that middleware and handlers answer with) and
-drops what is not true (FastAPI's 422 `{"detail": ...}`, which mockoci never sends).
+FastAPI derives the operations, models and parameters from the routes (the OCI operations' are built from
+their declarations for it, once per process, when a document is first asked for: mockoci.operations); this
+adds what it cannot see (the headers that middleware and `backup_response` set, the errors that middleware and
+handlers answer with) and drops what is not true (FastAPI's 422 `{"detail": ...}`, which mockoci never sends).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from .models import LIFECYCLE_STATES
-from .operations import oci_operations
+from .operations import oci_operations, operations
 from .resources.volumes import VOLUME_STATES
 
 OCI_PREFIX = "/20160918/"
@@ -133,9 +134,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document FastAPI derives from the routes, with OCI's headers and errors added."""
     if app.openapi_schema is not None:
         return app.openapi_schema
-    document = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=app.routes)
-    for path, operations in document.get("paths", {}).items():
-        for operation in operations.values():
+    routes = [*operations(app).oci_routes(), *app.routes]  # the OCI operations first, as they were routed
+    document = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=routes)
+    for path, path_item in document.get("paths", {}).items():
+        for operation in path_item.values():
             _enrich_operation(path, operation)
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
@@ -155,10 +157,10 @@ def _require_admin_token(document: dict[str, Any]) -> None:
     document.setdefault("components", {}).setdefault("securitySchemes", {})["adminToken"] = {
         "type": "http", "scheme": "bearer", "description": "The server's --admin-token (MOCKOCI_ADMIN_TOKEN).",
     }
-    for path, operations in document.get("paths", {}).items():
+    for path, path_item in document.get("paths", {}).items():
         if not path.startswith("/_mockoci/") or path in OPEN_PATHS:
             continue
-        for operation in operations.values():
+        for operation in path_item.values():
             operation["security"] = [{"adminToken": []}]
             operation["responses"].setdefault("401", _error("NotAuthenticated: no admin token, or another one"))
 

@@ -1,20 +1,32 @@
-"""Which operation a request is for, found from the app's routes before any route runs.
+"""The OCI operations, declared once; and which operation a request is for, found before any route runs.
 
-An app's `OperationTable` (on `app.state.operations`) lists the operations of its documented routes, in
-routing order: method, path regex and operationId, as the OpenAPI document names them. It is read from the
-route objects (a few microseconds), never from `app.openapi()`, which builds the whole document: ~80 ms on a
-new server's first request.
+Each OCI operation is declared by its route function's decorator, `@oci.get(path, operation_id=...,
+response_model=...)`, on an `Operations` (mockoci/routes/), which takes APIRouter's arguments and only records
+them: declaring costs nothing at import. Three things read the declarations:
+
+- the app's `OperationTable` (on `app.state.operations`): every operation in routing order, method, path regex
+  and operationId, the OCI ones from the declarations and mockoci's own from the admin API's FastAPI routes.
+  The journal, the fault rules and the dispatcher match requests against it;
+- mockoci.dispatch's `Dispatcher`, which serves the OCI operations (and a wrong method's 405 on their paths);
+- `Operations.router()`: the FastAPI routes of the same declarations, built once per process and only when the
+  OpenAPI document is first asked for (mockoci/openapi.py). Building them (a pydantic TypeAdapter per
+  parameter and response model) was a tenth of `mockoci serve`'s start-up; no request is routed through them.
+
+The table is read from the declarations and the route objects (a few microseconds), never from
+`app.openapi()`, which builds the whole document: ~80 ms on a new server's first request.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 from starlette.types import Scope
 
 ADMIN_PREFIX = "/_mockoci"
@@ -38,19 +50,93 @@ class Operation:
     endpoint: Callable[..., Any]  # the route function
 
 
-class OperationTable:
-    """The operations of an app's routers, in routing order, split into the OCI ones and mockoci's own."""
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """One OCI operation as its decorator declared it: APIRouter's arguments, kept to build its route later."""
 
-    def __init__(self, routers: Iterable[APIRouter]) -> None:
-        operations = [
+    method: str  # "GET"
+    path: str  # as given to the decorator, without the prefix
+    endpoint: Callable[..., Any]
+    options: dict[str, Any]  # the decorator's keyword arguments: operation_id, response_model, status_code...
+
+
+@dataclass(eq=False)
+class Operations:
+    """A module's OCI operations: `@oci.get(path, **options)` takes what `APIRouter.get` takes, records it and
+    returns the function unchanged. `router()` is the APIRouter those decorators would have made."""
+
+    prefix: str = ""
+    tags: list[str | Enum] = field(default_factory=list)
+    responses: dict[int | str, dict[str, Any]] = field(default_factory=dict)
+    declared: list[Declared] = field(default_factory=list)
+    _router: APIRouter | None = field(default=None, repr=False)
+
+    def get(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._declare("GET", path, options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._declare("PUT", path, options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._declare("POST", path, options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._declare("DELETE", path, options)
+
+    def _declare(
+        self, method: str, path: str, options: dict[str, Any]
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if not options.get("operation_id"):
+            raise TypeError(f"{method} {self.prefix}{path}: an OCI operation needs its operation_id")
+
+        def record(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.declared.append(Declared(method, path, endpoint, options))
+            return endpoint
+
+        return record
+
+    def operations(self) -> list[Operation]:
+        """The declared operations, in declaration order, with their paths' regexes (as Starlette compiles
+        them)."""
+        found = []
+        for declared in self.declared:
+            regex, path_format, _ = compile_path(self.prefix + declared.path)
+            found.append(Operation(declared.method, path_format, regex, declared.options["operation_id"],
+                                   declared.endpoint))
+        return found
+
+    def router(self) -> APIRouter:
+        """The FastAPI routes of these operations, as APIRouter's decorators would make them: built on the first
+        call (the Operations are module-level, so once per process)."""
+        if self._router is None:
+            router = APIRouter(prefix=self.prefix, tags=list(self.tags), responses=dict(self.responses))
+            for declared in self.declared:
+                decorator = getattr(router, declared.method.lower())
+                decorator(declared.path, **declared.options)(declared.endpoint)
+            self._router = router
+        return self._router
+
+
+class OperationTable:
+    """An app's operations in routing order, split into the OCI ones (from their declarations) and mockoci's
+    own (its admin routers' documented FastAPI routes)."""
+
+    def __init__(self, oci: Sequence[Operations], admin: Iterable[APIRouter]) -> None:
+        self.declarations = oci
+        self.oci = [operation for operations in oci for operation in operations.operations()]
+        self.admin = [
             Operation(method, route.path_format, route.path_regex, route.operation_id or route.unique_id,
                       route.endpoint)
-            for router in routers for route in router.routes
+            for router in admin for route in router.routes
             if isinstance(route, APIRoute) and route.include_in_schema for method in sorted(route.methods or ())
         ]
-        self.oci = [operation for operation in operations if not is_admin_path(operation.path)]
-        self.admin = [operation for operation in operations if is_admin_path(operation.path)]
         self.oci_operation_ids = sorted(operation.operation_id for operation in self.oci)
+
+    def oci_routes(self) -> list[APIRoute]:
+        """The OCI operations' FastAPI routes (built on the first call in the process), for the OpenAPI
+        document."""
+        return [route for operations in self.declarations for route in operations.router().routes
+                if isinstance(route, APIRoute)]
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation `method path` is for, and its path parameters by name."""
@@ -58,6 +144,10 @@ class OperationTable:
             if operation.method == method and (found := operation.regex.match(path)) is not None:
                 return operation, found.groupdict()
         return None
+
+    def takes(self, path: str) -> bool:
+        """Whether some OCI operation is at `path` (whatever its method)."""
+        return any(operation.regex.match(path) for operation in self.oci)
 
     def allowed_methods(self, path: str) -> list[str]:
         """Every method some operation takes at `path`."""

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from mockoci.app import create_app
 from mockoci.dispatch import Dispatcher
-from mockoci.operations import oci_operations
+from mockoci.operations import oci_operations, operations
 from mockoci.settings import Settings
 from mockoci.store import DEFAULT_TENANCY
 
@@ -87,8 +87,10 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes]] = [
 
 
 def without_dispatcher(app: FastAPI) -> FastAPI:
-    """The app as FastAPI alone would serve it (its middleware stack is built on the first request)."""
+    """The app as FastAPI alone would serve it: the OCI operations' FastAPI routes (the OpenAPI document's) on
+    its router, no Dispatcher (its middleware stack is built on the first request)."""
     app.user_middleware = [entry for entry in app.user_middleware if entry.cls is not Dispatcher]
+    app.router.routes[1:1] = operations(app).oci_routes()  # after the OpenAPI document's, as they were
     return app
 
 

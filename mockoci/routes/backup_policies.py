@@ -5,12 +5,13 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
 from ..deps import IfMatch, PageLimit, PageToken, RetryToken, caller, next_page_headers, page_cursor
 from ..engine import Record
+from ..operations import Operations
 from ..pagination import query_digest
 from ..resources.backup_policies import (
     CreateVolumeBackupPolicyAssignmentDetails,
@@ -22,7 +23,7 @@ from ..resources.backup_policies import (
 from ..responses import JSONBody
 from .volume_backups import ERRORS
 
-router = APIRouter(prefix="/20160918", responses=ERRORS)
+oci = Operations(prefix="/20160918", responses=ERRORS)
 PolicyId = Annotated[str, Path(alias="policyId", min_length=1, max_length=255, description="The policy's OCID.")]
 AssignmentId = Annotated[
     str, Path(alias="policyAssignmentId", min_length=1, max_length=255, description="The assignment's OCID.")
@@ -39,7 +40,7 @@ def _list_body(items: list[Record]) -> bytes:
     return b"[" + b",".join(stored.json() for stored in items) + b"]"
 
 
-@router.get("/volumeBackupPolicies", response_model=list[VolumeBackupPolicy], operation_id="ListVolumeBackupPolicies",
+@oci.get("/volumeBackupPolicies", response_model=list[VolumeBackupPolicy], operation_id="ListVolumeBackupPolicies",
             tags=POLICY_TAGS)
 async def list_volume_backup_policies(
     request: Request,
@@ -57,7 +58,7 @@ async def list_volume_backup_policies(
     return JSONBody(_list_body(result.items), headers)
 
 
-@router.post("/volumeBackupPolicies", response_model=VolumeBackupPolicy, operation_id="CreateVolumeBackupPolicy",
+@oci.post("/volumeBackupPolicies", response_model=VolumeBackupPolicy, operation_id="CreateVolumeBackupPolicy",
              tags=POLICY_TAGS)
 async def create_volume_backup_policy(
     details: CreateVolumeBackupPolicyDetails, request: Request, opc_retry_token: RetryToken = None
@@ -69,7 +70,7 @@ async def create_volume_backup_policy(
     )
 
 
-@router.get("/volumeBackupPolicies/{policyId}", response_model=VolumeBackupPolicy,
+@oci.get("/volumeBackupPolicies/{policyId}", response_model=VolumeBackupPolicy,
             operation_id="GetVolumeBackupPolicy", tags=POLICY_TAGS)
 async def get_volume_backup_policy(policy_id: PolicyId, request: Request) -> Response:
     """Gets a backup policy (Oracle's or the tenancy's) and its etag."""
@@ -77,7 +78,7 @@ async def get_volume_backup_policy(policy_id: PolicyId, request: Request) -> Res
     return record_response(store.get_volume_backup_policy(tenancy=tenancy, policy_id=policy_id))
 
 
-@router.put("/volumeBackupPolicies/{policyId}", response_model=VolumeBackupPolicy,
+@oci.put("/volumeBackupPolicies/{policyId}", response_model=VolumeBackupPolicy,
             operation_id="UpdateVolumeBackupPolicy", tags=POLICY_TAGS)
 async def update_volume_backup_policy(
     policy_id: PolicyId, details: UpdateVolumeBackupPolicyDetails, request: Request, if_match: IfMatch = None,
@@ -90,7 +91,7 @@ async def update_volume_backup_policy(
     ))
 
 
-@router.delete("/volumeBackupPolicies/{policyId}", status_code=204, response_class=Response,
+@oci.delete("/volumeBackupPolicies/{policyId}", status_code=204, response_class=Response,
                operation_id="DeleteVolumeBackupPolicy", tags=POLICY_TAGS)
 async def delete_volume_backup_policy(policy_id: PolicyId, request: Request, if_match: IfMatch = None) -> Response:
     """Deletes a user-defined policy that is assigned to no volume."""
@@ -99,7 +100,7 @@ async def delete_volume_backup_policy(policy_id: PolicyId, request: Request, if_
     return Response(status_code=204)
 
 
-@router.get("/volumeBackupPolicyAssignments", response_model=list[VolumeBackupPolicyAssignment],
+@oci.get("/volumeBackupPolicyAssignments", response_model=list[VolumeBackupPolicyAssignment],
             operation_id="GetVolumeBackupPolicyAssetAssignment", tags=ASSIGNMENT_TAGS)
 async def get_volume_backup_policy_asset_assignment(
     request: Request,
@@ -115,7 +116,7 @@ async def get_volume_backup_policy_asset_assignment(
     return JSONBody(_list_body(items[:limit]))
 
 
-@router.post("/volumeBackupPolicyAssignments", response_model=VolumeBackupPolicyAssignment,
+@oci.post("/volumeBackupPolicyAssignments", response_model=VolumeBackupPolicyAssignment,
              operation_id="CreateVolumeBackupPolicyAssignment", tags=ASSIGNMENT_TAGS)
 async def create_volume_backup_policy_assignment(
     details: CreateVolumeBackupPolicyAssignmentDetails, request: Request
@@ -125,7 +126,7 @@ async def create_volume_backup_policy_assignment(
     return record_response(store.create_volume_backup_policy_assignment(tenancy=tenancy, details=details))
 
 
-@router.get("/volumeBackupPolicyAssignments/{policyAssignmentId}", response_model=VolumeBackupPolicyAssignment,
+@oci.get("/volumeBackupPolicyAssignments/{policyAssignmentId}", response_model=VolumeBackupPolicyAssignment,
             operation_id="GetVolumeBackupPolicyAssignment", tags=ASSIGNMENT_TAGS)
 async def get_volume_backup_policy_assignment(assignment_id: AssignmentId, request: Request) -> Response:
     """Gets a policy assignment and its etag."""
@@ -133,7 +134,7 @@ async def get_volume_backup_policy_assignment(assignment_id: AssignmentId, reque
     return record_response(store.get_volume_backup_policy_assignment(tenancy=tenancy, assignment_id=assignment_id))
 
 
-@router.delete("/volumeBackupPolicyAssignments/{policyAssignmentId}", status_code=204, response_class=Response,
+@oci.delete("/volumeBackupPolicyAssignments/{policyAssignmentId}", status_code=204, response_class=Response,
                operation_id="DeleteVolumeBackupPolicyAssignment", tags=ASSIGNMENT_TAGS)
 async def delete_volume_backup_policy_assignment(
     assignment_id: AssignmentId, request: Request, if_match: IfMatch = None

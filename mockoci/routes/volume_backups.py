@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
@@ -20,6 +20,7 @@ from ..models import (
     UpdateVolumeBackupDetails,
     VolumeBackup,
 )
+from ..operations import Operations
 from ..pagination import query_digest
 from ..regions import region as known_region
 from ..responses import JSONBody
@@ -38,7 +39,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     ]
 }
 
-router = APIRouter(prefix="/20160918/volumeBackups", tags=["VolumeBackup"], responses=ERRORS)
+oci = Operations(prefix="/20160918/volumeBackups", tags=["VolumeBackup"], responses=ERRORS)
 BackupId = Annotated[str, Path(alias="volumeBackupId", min_length=1, max_length=255, description="The OCID.")]
 
 
@@ -59,7 +60,7 @@ def backup_response(stored: StoredBackup, headers: dict[str, str] | None = None)
     return JSONBody(stored.json(), {"etag": stored.etag, **headers} if headers else {"etag": stored.etag})
 
 
-@router.get("", response_model=list[VolumeBackup], operation_id="ListVolumeBackups")
+@oci.get("", response_model=list[VolumeBackup], operation_id="ListVolumeBackups")
 async def list_volume_backups(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
@@ -106,7 +107,7 @@ async def list_volume_backups(
     return JSONBody(body, next_page_headers(request, result.next_cursor, digest, tenancy))
 
 
-@router.post("", response_model=VolumeBackup, operation_id="CreateVolumeBackup")
+@oci.post("", response_model=VolumeBackup, operation_id="CreateVolumeBackup")
 async def create_volume_backup(
     details: CreateVolumeBackupDetails, request: Request, opc_retry_token: RetryToken = None
 ) -> Response:
@@ -118,7 +119,7 @@ async def create_volume_backup(
     return backup_response(stored)
 
 
-@router.get("/{volumeBackupId}", response_model=VolumeBackup, operation_id="GetVolumeBackup")
+@oci.get("/{volumeBackupId}", response_model=VolumeBackup, operation_id="GetVolumeBackup")
 async def get_volume_backup(backup_id: BackupId, request: Request) -> Response:
     """Gets a volume backup and its etag."""
     store, tenancy = caller(request)
@@ -127,7 +128,7 @@ async def get_volume_backup(backup_id: BackupId, request: Request) -> Response:
     )
 
 
-@router.put("/{volumeBackupId}", response_model=VolumeBackup, operation_id="UpdateVolumeBackup")
+@oci.put("/{volumeBackupId}", response_model=VolumeBackup, operation_id="UpdateVolumeBackup")
 async def update_volume_backup(
     backup_id: BackupId,
     details: UpdateVolumeBackupDetails,
@@ -142,7 +143,7 @@ async def update_volume_backup(
     return backup_response(stored)
 
 
-@router.delete("/{volumeBackupId}", status_code=204, response_class=Response, operation_id="DeleteVolumeBackup")
+@oci.delete("/{volumeBackupId}", status_code=204, response_class=Response, operation_id="DeleteVolumeBackup")
 async def delete_volume_backup(
     backup_id: BackupId, request: Request, if_match: IfMatch = None
 ) -> Response:
@@ -152,7 +153,7 @@ async def delete_volume_backup(
     return Response(status_code=204)
 
 
-@router.post("/{volumeBackupId}/actions/copy", response_model=VolumeBackup, operation_id="CopyVolumeBackup")
+@oci.post("/{volumeBackupId}/actions/copy", response_model=VolumeBackup, operation_id="CopyVolumeBackup")
 async def copy_volume_backup(
     request: Request,
     backup_id: BackupId,
@@ -173,7 +174,7 @@ async def copy_volume_backup(
     return backup_response(stored, headers)
 
 
-@router.post(
+@oci.post(
     "/{volumeBackupId}/actions/changeCompartment",
     response_class=Response,
     responses={200: {"description": "The backup was moved; no body."}},

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from .. import errors
 from ..deps import IfMatch, PageLimit, PageToken, RetryToken, caller, caller_region, next_page_headers, page_cursor
 from ..engine import Record
 from ..models import SortBy, SortOrder
+from ..operations import Operations
 from ..pagination import query_digest
 from ..resources.volumes import VOLUME_STATES, CreateVolumeDetails, UpdateVolumeDetails, Volume, VolumeQuery
 from ..responses import JSONBody
 from .volume_backups import ERRORS
 
-router = APIRouter(prefix="/20160918/volumes", tags=["Volume"], responses=ERRORS)
+oci = Operations(prefix="/20160918/volumes", tags=["Volume"], responses=ERRORS)
 VolumeId = Annotated[str, Path(alias="volumeId", min_length=1, max_length=255, description="The OCID.")]
 OptionalText = Annotated[str | None, Query(max_length=255)]
 
@@ -25,7 +26,7 @@ def record_response(stored: Record, headers: dict[str, str] | None = None) -> Re
     return JSONBody(stored.json(), {"etag": stored.etag, **headers} if headers else {"etag": stored.etag})
 
 
-@router.get("", response_model=list[Volume], operation_id="ListVolumes")
+@oci.get("", response_model=list[Volume], operation_id="ListVolumes")
 async def list_volumes(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
@@ -66,7 +67,7 @@ async def list_volumes(
     return JSONBody(b"[" + b",".join(stored.json() for stored in items) + b"]", headers)
 
 
-@router.post("", response_model=Volume, operation_id="CreateVolume")
+@oci.post("", response_model=Volume, operation_id="CreateVolume")
 async def create_volume(details: CreateVolumeDetails, request: Request, opc_retry_token: RetryToken = None) -> Response:
     """Creates a volume: empty, restored from a backup or cloned from a volume (`sourceDetails`); it starts
     PROVISIONING and becomes AVAILABLE (a restored or cloned one is hydrated later: `isHydrated`)."""
@@ -77,14 +78,14 @@ async def create_volume(details: CreateVolumeDetails, request: Request, opc_retr
     return record_response(stored)
 
 
-@router.get("/{volumeId}", response_model=Volume, operation_id="GetVolume")
+@oci.get("/{volumeId}", response_model=Volume, operation_id="GetVolume")
 async def get_volume(volume_id: VolumeId, request: Request) -> Response:
     """Gets a volume and its etag."""
     store, tenancy = caller(request)
     return record_response(store.get_volume(tenancy=tenancy, volume_id=volume_id, region=caller_region(request)))
 
 
-@router.put("/{volumeId}", response_model=Volume, operation_id="UpdateVolume")
+@oci.put("/{volumeId}", response_model=Volume, operation_id="UpdateVolume")
 async def update_volume(
     volume_id: VolumeId, details: UpdateVolumeDetails, request: Request, if_match: IfMatch = None
 ) -> Response:
@@ -96,7 +97,7 @@ async def update_volume(
     return record_response(stored)
 
 
-@router.delete("/{volumeId}", status_code=204, response_class=Response, operation_id="DeleteVolume")
+@oci.delete("/{volumeId}", status_code=204, response_class=Response, operation_id="DeleteVolume")
 async def delete_volume(volume_id: VolumeId, request: Request, if_match: IfMatch = None) -> Response:
     """Deletes a volume: it goes TERMINATING, then TERMINATED, and stays readable for a while."""
     store, tenancy = caller(request)

@@ -6,21 +6,22 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from starlette.responses import Response
 
 from ..deps import PageLimit, PageToken, caller, caller_region, next_page_headers, page_cursor
 from ..models import SortOrder
+from ..operations import Operations
 from ..pagination import query_digest
 from ..resources.work_requests import WorkRequest, WorkRequestError, WorkRequestLogEntry, entries_page
 from ..responses import JSONBody
 from .volume_backups import ERRORS
 
-router = APIRouter(prefix="/20160918/workRequests", tags=["WorkRequest"], responses=ERRORS)
+oci = Operations(prefix="/20160918/workRequests", tags=["WorkRequest"], responses=ERRORS)
 WorkRequestId = Annotated[str, Path(alias="workRequestId", min_length=1, max_length=255, description="The OCID.")]
 
 
-@router.get("", response_model=list[WorkRequest], operation_id="ListWorkRequests")
+@oci.get("", response_model=list[WorkRequest], operation_id="ListWorkRequests")
 async def list_work_requests(
     request: Request,
     compartment_id: Annotated[str, Query(alias="compartmentId", min_length=1, max_length=255)],
@@ -41,7 +42,7 @@ async def list_work_requests(
     return JSONBody(b"[" + b",".join(stored.json() for stored in items) + b"]", headers)
 
 
-@router.get("/{workRequestId}", response_model=WorkRequest, operation_id="GetWorkRequest")
+@oci.get("/{workRequestId}", response_model=WorkRequest, operation_id="GetWorkRequest")
 async def get_work_request(work_request_id: WorkRequestId, request: Request) -> Response:
     """Gets a work request: its status, `percentComplete` and the resources it makes."""
     store, tenancy = caller(request)
@@ -66,7 +67,7 @@ def _entries(
     return JSONBody(body, headers)
 
 
-@router.get("/{workRequestId}/errors", response_model=list[WorkRequestError], operation_id="ListWorkRequestErrors")
+@oci.get("/{workRequestId}/errors", response_model=list[WorkRequestError], operation_id="ListWorkRequestErrors")
 async def list_work_request_errors(
     work_request_id: WorkRequestId, request: Request, limit: PageLimit = 100, page: PageToken = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
@@ -75,7 +76,7 @@ async def list_work_request_errors(
     return _entries(request, work_request_id, "error_entries", limit, page, sort_order)
 
 
-@router.get("/{workRequestId}/logs", response_model=list[WorkRequestLogEntry], operation_id="ListWorkRequestLogs")
+@oci.get("/{workRequestId}/logs", response_model=list[WorkRequestLogEntry], operation_id="ListWorkRequestLogs")
 async def list_work_request_logs(
     work_request_id: WorkRequestId, request: Request, limit: PageLimit = 100, page: PageToken = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
