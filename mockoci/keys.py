@@ -7,10 +7,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING
 
 from .signing import SignatureError, SignatureParams, fingerprint
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 logger = logging.getLogger("mockoci")
 
@@ -45,6 +47,7 @@ def load_public_key(pem: bytes) -> rsa.RSAPublicKey:
     if b"PRIVATE KEY" in pem:
         raise InvalidKey("this is a private key; register its public key (openssl rsa -pubout)")
     from cryptography.hazmat.primitives import serialization  # ~15 ms of start-up: only when keys are loaded
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
         key = serialization.load_pem_public_key(pem)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 BODY_HEADERS = ("x-content-sha256", "content-type", "content-length")
@@ -176,15 +176,27 @@ def signing_string(signed: tuple[str, ...], method: str, target: str, headers: H
     return "\n".join(lines)
 
 
+@functools.cache
+def _rsa_sha256() -> tuple[Any, Any, type[Exception]]:
+    """cryptography's RSASSA-PKCS1-v1_5 padding, SHA-256 and InvalidSignature, imported by the first verification:
+    its RSA modules are ~7 ms of every start-up, and a server that checks presence only never needs them."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    return padding.PKCS1v15(), hashes.SHA256(), InvalidSignature
+
+
 def verify_signature(public_key: rsa.RSAPublicKey, text: str, signature: str) -> None:
     """Check an rsa-sha256 (RSASSA-PKCS1-v1_5) signature, base64-encoded, of `text`."""
     try:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise SignatureError("the signature is not base64", text) from exc
+    pkcs1v15, sha256, invalid_signature = _rsa_sha256()
     try:
-        public_key.verify(raw, text.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature as exc:
+        public_key.verify(raw, text.encode(), pkcs1v15, sha256)
+    except invalid_signature as exc:
         raise SignatureError("the signature does not match the signing string and key", text) from exc
 
 

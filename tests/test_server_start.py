@@ -60,6 +60,18 @@ def test_importing_mockoci_or_its_plugin_does_not_load_the_server(module: str) -
     assert result.stdout.strip() == "[]"
 
 
+def test_a_server_that_checks_presence_does_not_load_the_rsa_modules() -> None:
+    """cryptography's RSA modules are ~7 ms of a start-up: loaded by the first verification or key, not before."""
+    code = (
+        "import sys; from mockoci.server import MockOCIServer; from mockoci.settings import Settings; "
+        "import urllib.request as u; s = MockOCIServer(Settings(port=0)).start(); "
+        "u.urlopen(s.url + '/_mockoci/health').read(); s.stop(); "
+        "print(sorted(m for m in sys.modules if m.startswith('cryptography.hazmat.primitives.asymmetric')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_stopping_answers_the_request_in_flight_and_then_refuses_connections() -> None:
     """`stop` returns without uvicorn's fixed pauses, but only once what is in flight is answered: a request
     slowed by a fault rule still gets its 200 and its opc-request-id, and the port no longer takes connections."""
