@@ -83,7 +83,8 @@ def spans(marks: list[tuple[float, float]]) -> list[tuple[float, float]]:
 def breakdown(count: int = 15) -> dict[str, float]:
     """Where a start goes, wall and CPU ms: the imports (FastAPI, pydantic, uvicorn: `stack`; mockoci's own),
     then each step of the first server (`cold_*`) and the median of `count` more (`warm_*`). `create_app`
-    includes the app's operation table (mockoci.operations), built from the route objects."""
+    includes the app's operation table (mockoci.operations), read from the OCI operations' declarations
+    (Operations) and the admin API's routes."""
     import fastapi  # noqa: F401
     import uvicorn  # noqa: F401
 
