@@ -188,7 +188,7 @@ class JournalMiddleware:
             return  # nobody reads the line
         console = sole_console(logger, level)
         if console is not None:  # `mockoci serve`'s console alone: the same line without a LogRecord
-            console.write_line(level, _readable_line(answered), answered[1])
+            console.write_line(level, str(_ReadableLine(answered)), answered[1])
             if self.request_log == "off":
                 return
         entry = _entry(answered)
@@ -206,7 +206,7 @@ class JournalMiddleware:
             **({"authFailure": entry.auth_failure} if entry.auth_failure else {}),
         }
         if console is None:
-            logger.log(level, "%s", _ReadableLine(entry), extra={"request": fields})
+            logger.log(level, "%s", _ReadableLine(answered), extra={"request": fields})
         if self.request_log != "off":
             stream = sys.stdout if self.request_log == "stdout" else sys.stderr
             stream.write(json.dumps(fields) + "\n")
@@ -242,38 +242,27 @@ def _entry(answered: _Answered) -> JournalEntry:
     )
 
 
-def _readable_line(answered: _Answered) -> str:
-    """The console line of an answered request, as _ReadableLine writes its entry, made from the tuple (a request
-    that succeeds needs nothing else of its entry)."""
-    if answered[6] >= 400 or answered[13] is not None:
-        return str(_ReadableLine(_entry(answered)))
-    method, path, query, status, duration_ms, request_id = (
-        answered[2], answered[3], answered[4], answered[6], answered[7], answered[8]
-    )
-    target = path + ("?" + query.decode("latin-1") if query else "")
-    return f"{method} {target} {answered[9] or '-'} {status} {duration_ms:.3g} ms opc-request-id={request_id}"
-
-
 class _ReadableLine:
-    """A request as one console line, built only if a handler formats it:
-    `PUT /20160918/volumeBackups/ocid1... UpdateVolumeBackup 412 NoEtagMatch 1.2 ms opc-request-id=...`."""
+    """A request as one console line, built only if a handler formats it (or the console writes it):
+    `PUT /20160918/volumeBackups/ocid1... UpdateVolumeBackup 412 NoEtagMatch 1.2 ms opc-request-id=...`. Made
+    from the journal's tuple: only a failed request's line needs its entry (the error code, the auth failure)."""
 
-    __slots__ = ("entry",)
+    __slots__ = ("answered",)
 
-    def __init__(self, entry: JournalEntry) -> None:
-        self.entry = entry
+    def __init__(self, answered: _Answered) -> None:
+        self.answered = answered
 
     def __str__(self) -> str:
-        entry = self.entry
-        target = entry.path + ("?" + entry.query if entry.query else "")
-        parts = [entry.method, target, entry.operation or "-", str(entry.status)]
-        if entry.error_code:
+        (_, _, method, path, query, _, status, duration_ms, request_id, operation, _, _, _, fault) = self.answered
+        entry = _entry(self.answered) if status >= 400 else None
+        parts = [method, path + ("?" + query.decode("latin-1") if query else ""), operation or "-", str(status)]
+        if entry is not None and entry.error_code:
             parts.append(entry.error_code)
-        parts.append(f"{entry.duration_ms:.3g} ms")
-        parts.append(f"opc-request-id={entry.opc_request_id}")
-        if entry.fault:
-            parts.append(f"fault={entry.fault}")
-        if entry.auth_failure:
+        parts.append(f"{duration_ms:.3g} ms")
+        parts.append(f"opc-request-id={request_id}")
+        if fault:
+            parts.append(f"fault={fault}")
+        if entry is not None and entry.auth_failure:
             parts.append(f"({entry.auth_failure})")
         return " ".join(parts)
 

@@ -13,7 +13,7 @@ import requests
 from conftest import TENANCY, make_client
 
 from mockoci.cli import _parser
-from mockoci.journal import Journal, _entry, _readable_line, _ReadableLine
+from mockoci.journal import Journal, _entry, _ReadableLine
 from mockoci.server import MockOCIServer
 from mockoci.settings import Settings
 from mockoci.testing import AdminClient, MockOCI
@@ -197,7 +197,13 @@ def test_a_request_is_kept_as_its_values_and_read_as_the_entry_they_make(
     assert entry == _entry(answered) and journal.entries() == [entry]  # made once, kept
     assert entry.headers == {"if-match": "e1", "opc-request-id": "R"}  # only the journaled headers
     assert (entry.query, entry.error_code) == (query.decode(), json.loads(body)["code"] if body else None)
-    assert _readable_line(answered) == str(_ReadableLine(entry))  # the console line, with or without an entry
+    error = {412: " NoEtagMatch", 401: " NotAuthenticated"}.get(status, "")
+    target = "/20160918/volumeBackups/b" + ("?" + query.decode() if query else "")
+    assert str(_ReadableLine(answered)) == (  # the console line, the entry's parts only for a failure
+        f"PUT {target} UpdateVolumeBackup {status}{error} 1.23 ms opc-request-id=R"
+        + (f" fault={fault}" if fault else "")
+        + (" (Not authenticated: no date.)" if status == 401 else "")
+    )
     journal.record(answered)
     journal.record(answered)
     assert len(journal.entries()) == 2  # the last `size`, read or not
