@@ -72,17 +72,19 @@ class Console(logging.StreamHandler[TextIO]):
     def flush(self) -> None:
         """Write the pending lines, then flush the stream (logging calls it after each record and at exit)."""
         with self.lock:  # type: ignore[union-attr]
-            if self._pending:
-                self.stream.write("".join(self._pending))
-                self._pending.clear()
+            self._write_pending()
             self.stream.flush()
 
     def emit(self, record: logging.LogRecord) -> None:
         with self.lock:  # type: ignore[union-attr]  # the lines before the record come before it
-            if self._pending:
-                self.stream.write("".join(self._pending))
-                self._pending.clear()
+            self._write_pending()
         super().emit(record)
+
+    def _write_pending(self) -> None:
+        """Write the lines write_line kept, in one write (call with the lock held)."""
+        if self._pending:
+            self.stream.write("".join(self._pending))
+            self._pending.clear()
 
 
 def sole_console(logger: logging.Logger, level: int) -> Console | None:
