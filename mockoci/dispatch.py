@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import sys
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import errors
 from .handlers import exception_response
-from .limits import BODY_KEY, is_json_media_type, query_pairs, read_body
+from .limits import BODY_KEY, is_json_media_type, query_pairs
 from .operations import is_admin_path, match, operations
 from .request_headers import request_headers
 
@@ -130,7 +129,7 @@ class Dispatcher:
 async def _arguments(call: Call, request: Request, path_parameters: dict[str, str]) -> dict[str, Any]:
     """The route function's arguments from the request, or the RequestValidationError FastAPI would raise."""
     scope = request.scope
-    body: Any = await _body(request) if call.body is not None else None
+    body: Any = _body(scope) if call.body is not None else None
     values: dict[str, Any] = dict(path_parameters)
     if call.queries and scope["query_string"]:
         values.update((name, value) for name, value in query_pairs(scope["query_string"]) if name in call.queries)
@@ -164,17 +163,15 @@ async def _arguments(call: Call, request: Request, path_parameters: dict[str, st
 _MISSING = object()
 
 
-async def _body(request: Request) -> Any:
+def _body(scope: Scope) -> Any:
     """The body as FastAPI reads it: missing when empty, parsed when declared JSON, else the bytes. The
-    RequestGate has read it (BODY_KEY); read here only for a Dispatcher used without one. Parsed by
+    RequestGate, outside the dispatcher in every app, has read it whole (BODY_KEY) on every OCI path. Parsed by
     `json.loads`, not pydantic's JSON parser, which refuses a lone surrogate (`"\\udfff"`) and bad UTF-8 as
     invalid JSON where FastAPI's answers name the tag or say the request is incorrectly formatted."""
-    raw: bytes | None = request.scope.get(BODY_KEY)
-    if raw is None:
-        raw = await read_body(request.scope, request.receive, sys.maxsize) or b""
+    raw: bytes = scope[BODY_KEY]
     if not raw:
         return _MISSING
-    if not is_json_media_type(request_headers(request.scope).get("content-type", "")):
+    if not is_json_media_type(request_headers(scope).get("content-type", "")):
         return raw
     try:
         return json.loads(raw)
