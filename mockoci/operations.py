@@ -70,6 +70,7 @@ class Operations:
     responses: dict[int | str, dict[str, Any]] = field(default_factory=dict)
     declared: list[Declared] = field(default_factory=list)
     _router: APIRouter | None = field(default=None, repr=False)
+    _operations: list[Operation] | None = field(default=None, repr=False)
 
     def get(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return self._declare("GET", path, options)
@@ -91,19 +92,22 @@ class Operations:
 
         def record(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             self.declared.append(Declared(method, path, endpoint, options))
+            self._operations = self._router = None  # made again from every declaration when next asked for
             return endpoint
 
         return record
 
     def operations(self) -> list[Operation]:
         """The declared operations, in declaration order, with their paths' regexes (as Starlette compiles
-        them)."""
-        found = []
-        for declared in self.declared:
-            regex, path_format, _ = compile_path(self.prefix + declared.path)
-            found.append(Operation(declared.method, path_format, regex, declared.options["operation_id"],
-                                   declared.endpoint))
-        return found
+        them): compiled on the first call, as `router()` builds, so once per process rather than per app."""
+        if self._operations is None:
+            found = []
+            for declared in self.declared:
+                regex, path_format, _ = compile_path(self.prefix + declared.path)
+                found.append(Operation(declared.method, path_format, regex, declared.options["operation_id"],
+                                       declared.endpoint))
+            self._operations = found
+        return self._operations
 
     def router(self) -> APIRouter:
         """The FastAPI routes of these operations, as APIRouter's decorators would make them: built on the first
