@@ -1,8 +1,9 @@
 """The application factory: one FastAPI app per server, its state on app.state.
 
-FastAPI routes mockoci's own API (the admin routers, the docs, the dashboard); the OCI operations are declared
-in mockoci/routes/ on `Operations` (mockoci.operations) and served by the Dispatcher, the innermost middleware
-(mockoci.dispatch). Their FastAPI routes are built only for the OpenAPI document (mockoci.openapi)."""
+FastAPI routes mockoci's own API (the admin routers, the docs, the dashboard), built on its first request
+(mockoci.routes.later) but for the health probe; the OCI operations are declared in mockoci/routes/ on
+`Operations` (mockoci.operations) and served by the Dispatcher, the innermost middleware (mockoci.dispatch).
+Their FastAPI routes are built only for the OpenAPI document (mockoci.openapi)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from . import __version__, collector, handlers, openapi
-from .admin_auth import AdminTokenMiddleware
 from .clock import Clock
 from .dispatch import Dispatcher
 from .factories import Factory
@@ -27,13 +27,13 @@ from .pagination import PageTokens
 from .persistence import StateKeeper, read_state_file
 from .proxy import ProxyServer
 from .regions import RegionMiddleware
-from .routes import admin, backup_policies, dashboard, keys, volume_backups, volumes, work_requests
+from .routes import backup_policies, health, volume_backups, volumes, work_requests
+from .routes.later import BuiltLater, own_api
 from .settings import Settings
 from .store import VolumeBackupStore
 
-# Every OCI operation, declared once as a route function (see mockoci.operations), and mockoci's own API.
+# Every OCI operation, declared once as a route function (see mockoci.operations).
 OCI_OPERATIONS = (volume_backups.oci, volumes.oci, work_requests.oci, backup_policies.oci)
-ADMIN_ROUTERS = (admin.router, keys.router)
 
 
 def build_store(settings: Settings) -> VolumeBackupStore:
@@ -113,14 +113,14 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
     app.state.journal = Journal(settings.journal_size)
     app.state.faults = FaultRules(settings.seed)
     app.state.proxy = None  # a ProxyServer, when MockOCIServer listens as one too
-    # The admin routes go on the app's own router: FastAPI 0.165 keeps an included router nested, walks it on
-    # each request and, on a new app's first request, builds every nested route's dependants (~11 ms for the
-    # admin API's). The OCI operations have no route here: the Dispatcher serves them and answers a wrong
-    # method's 405 on their paths; mockoci.openapi documents them from their declarations.
-    for router in ADMIN_ROUTERS:
-        app.router.routes.extend(router.routes)
-    app.state.operations = OperationTable(OCI_OPERATIONS, ADMIN_ROUTERS)
-    dashboard.install(app)
+    # mockoci's own routes go on the app's own router: FastAPI 0.165 keeps an included router nested, walks it
+    # on each request and, on a new app's first request, builds every nested route's dependants (~11 ms for the
+    # admin API's). All but the health probe are built on their first request (BuiltLater). The OCI operations
+    # have no route here: the Dispatcher serves them and answers a wrong method's 405 on their paths;
+    # mockoci.openapi documents them from their declarations.
+    app.router.routes.extend(health.router.routes)
+    app.router.routes.append(BuiltLater(own_api))
+    app.state.operations = OperationTable(OCI_OPERATIONS, health.router.routes, later=own_api)
     handlers.install(app)
     openapi.install(app)
     app.add_middleware(Dispatcher)  # innermost: every middleware below wraps the OCI operations
@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None, store: VolumeBackupStore | None
         max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes,
     )
     if settings.admin_token is not None:  # without a token, no layer at all: nothing on the hot path
+        from .admin_auth import AdminTokenMiddleware  # and nothing imported (it brings the dashboard's modules)
+
         app.add_middleware(AdminTokenMiddleware, token=settings.admin_token.get_secret_value())
     app.add_middleware(JournalMiddleware, journal=app.state.journal, request_log=settings.request_log)
     app.add_middleware(RegionMiddleware)  # outermost: everything inside sees the API path and its region

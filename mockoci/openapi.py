@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from .models import LIFECYCLE_STATES
 from .operations import oci_operations, operations
 from .resources.volumes import VOLUME_STATES
+from .routes.later import expand
 
 OCI_PREFIX = "/20160918/"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -134,7 +135,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The document FastAPI derives from the routes, with OCI's headers and errors added."""
     if app.openapi_schema is not None:
         return app.openapi_schema
-    routes = [*operations(app).oci_routes(), *app.routes]  # the OCI operations first, as they were routed
+    # the OCI operations first, as they were routed; the routes built on first use, built now
+    routes = [*operations(app).oci_routes(), *expand(app.routes)]
     document = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=routes)
     for path, path_item in document.get("paths", {}).items():
         for operation in path_item.values():

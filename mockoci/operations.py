@@ -5,7 +5,8 @@ response_model=...)`, on an `Operations` (mockoci/routes/), which takes APIRoute
 them: declaring costs nothing at import. Three things read the declarations:
 
 - the app's `OperationTable` (on `app.state.operations`): every operation in routing order, method, path regex
-  and operationId, the OCI ones from the declarations and mockoci's own from the admin API's FastAPI routes.
+  and operationId, the OCI ones from the declarations and mockoci's own from the admin API's FastAPI routes
+  (those built on first use, mockoci.routes.later, read when a request for one of mockoci's paths needs them).
   The journal, the fault rules and the dispatcher match requests against it;
 - mockoci.dispatch's `Dispatcher`, which serves the OCI operations (and a wrong method's 405 on their paths);
 - `Operations.router()`: the FastAPI routes of the same declarations, built once per process and only when the
@@ -26,7 +27,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
-from starlette.routing import compile_path
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import Scope
 
 ADMIN_PREFIX = "/_mockoci"
@@ -123,18 +124,22 @@ class Operations:
 
 class OperationTable:
     """An app's operations in routing order, split into the OCI ones (from their declarations) and mockoci's
-    own (its admin routers' documented FastAPI routes)."""
+    own (the documented FastAPI routes among `admin`, then among those `later` builds, on first need)."""
 
-    def __init__(self, oci: Sequence[Operations], admin: Iterable[APIRouter]) -> None:
+    def __init__(self, oci: Sequence[Operations], admin: Iterable[BaseRoute],
+                 later: Callable[[], Iterable[BaseRoute]] = tuple) -> None:
         self.declarations = oci
         self.oci = [operation for operations in oci for operation in operations.operations()]
-        self.admin = [
-            Operation(method, route.path_format, route.path_regex, route.operation_id or route.unique_id,
-                      route.endpoint)
-            for router in admin for route in router.routes
-            if isinstance(route, APIRoute) and route.include_in_schema for method in sorted(route.methods or ())
-        ]
+        self.admin = _documented(admin)
+        self._later = later
+        self._later_admin: list[Operation] | None = None
         self.oci_operation_ids = sorted(operation.operation_id for operation in self.oci)
+
+    def later_admin(self) -> list[Operation]:
+        """The documented routes `later` builds (built now, if they were not yet)."""
+        if self._later_admin is None:
+            self._later_admin = _documented(self._later())
+        return self._later_admin
 
     def oci_routes(self) -> list[APIRoute]:
         """The OCI operations' FastAPI routes (built on the first call in the process), for the OpenAPI
@@ -144,10 +149,9 @@ class OperationTable:
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation `method path` is for, and its path parameters by name."""
-        for operation in self.admin if is_admin_path(path) else self.oci:
-            if operation.method == method and (found := operation.regex.match(path)) is not None:
-                return operation, found.groupdict()
-        return None
+        if is_admin_path(path):
+            return _first(self.admin, method, path) or _first(self.later_admin(), method, path)
+        return _first(self.oci, method, path)
 
     def takes(self, path: str) -> bool:
         """Whether some OCI operation is at `path` (whatever its method)."""
@@ -155,7 +159,24 @@ class OperationTable:
 
     def allowed_methods(self, path: str) -> list[str]:
         """Every method some operation takes at `path`."""
-        return sorted({operation.method for operation in self.oci + self.admin if operation.regex.match(path)})
+        known = self.admin + self.later_admin() if is_admin_path(path) else self.oci
+        return sorted({operation.method for operation in known if operation.regex.match(path)})
+
+
+def _documented(routes: Iterable[BaseRoute]) -> list[Operation]:
+    """An Operation per method of each documented FastAPI route among `routes`."""
+    return [
+        Operation(method, route.path_format, route.path_regex, route.operation_id or route.unique_id, route.endpoint)
+        for route in routes
+        if isinstance(route, APIRoute) and route.include_in_schema for method in sorted(route.methods or ())
+    ]
+
+
+def _first(known: list[Operation], method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+    for operation in known:
+        if operation.method == method and (found := operation.regex.match(path)) is not None:
+            return operation, found.groupdict()
+    return None
 
 
 def operations(app: Any) -> OperationTable:

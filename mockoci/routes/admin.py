@@ -198,12 +198,6 @@ def _backups(items: list[StoredBackup], status: int = 200) -> Response:
     return Response(body, status_code=status, media_type=JSON)
 
 
-@router.get("/health")
-async def health() -> dict[str, str]:
-    """Answers 200 when the server is ready."""
-    return {"status": "ok"}
-
-
 @router.get("/stats")
 async def stats(store: StoreDep) -> dict[str, int]:
     """How much the store holds: tenancies, backups, TERMINATED ones, retry tokens, pending transitions."""

@@ -14,11 +14,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount
 
 from .. import __version__, dashboard
 from ..dashboard.view import RESOURCE_ROWS, DashboardView, known_tenancies
@@ -135,8 +136,10 @@ async def docs_page(request: Request) -> Response:
     )
 
 
-def install(app: FastAPI) -> None:
-    """Adds the pages and their static assets to `app` (which must be created with `docs_url=None`)."""
-    app.router.routes.extend(router.routes)  # not nested (see create_app)
-    app.mount(SWAGGER_UI_URL, StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
-    app.mount(DASHBOARD_STATIC_URL, StaticFiles(directory=dashboard.STATIC), name="dashboard-static")
+def routes() -> list[BaseRoute]:
+    """The pages and their static assets, as an app's routes (which must be created with `docs_url=None`)."""
+    return [
+        *router.routes,
+        Mount(SWAGGER_UI_URL, app=StaticFiles(directory=SWAGGER_UI), name="swagger-ui"),
+        Mount(DASHBOARD_STATIC_URL, app=StaticFiles(directory=dashboard.STATIC), name="dashboard-static"),
+    ]
