@@ -8,9 +8,13 @@ to it directly (`Console.write_line`), without a LogRecord. Anything else listen
 pytest's caplog) gets the records as before.
 
 In a running server the request lines are written in batches: a line waits up to FLUSH_DELAY (50 ms) for the
-lines after it, and they go out in one write, instead of one write (a system call) per request. A log record
-writes the lines before it first, so the console keeps its order, and logging's flush at exit writes what is
-left (a server killed with SIGKILL loses at most the last 50 ms of request lines).
+lines after it, and they go out in one write, instead of one write (a system call) per request. They are also
+formatted then, all together: a request only keeps what its line is made of. Formatted one at a time, between
+two requests of a client that calls one at a time, each line found the formatting code (the clock, the level,
+the float of the duration, the join) out of the CPU's caches: ~10 us of each such request; formatted in a row,
+the lines after the first find it in them. A log record writes the lines before it first, so the console keeps
+its order, and logging's flush at exit writes what is left (a server killed with SIGKILL loses at most the last
+50 ms of request lines).
 """
 
 from __future__ import annotations
@@ -52,18 +56,21 @@ class Console(logging.StreamHandler[TextIO]):
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self.setFormatter(ConsoleFormatter())
-        self._pending: list[str] = []  # lines written by write_line, not yet on the stream
+        # lines given to write_line, not yet on the stream: (created, level, message)
+        self._pending: list[tuple[float, int, object]] = []
 
-    def write_line(self, level: int, message: str, created: float | None = None) -> None:
-        """Write `message` as a record of `level` made at `created` (default: now) would be written: at once
-        outside an event loop, else within FLUSH_DELAY, with the lines written meanwhile."""
-        text = line(time.time() if created is None else created, level, message) + self.terminator
+    def write_line(self, level: int, message: object, created: float | None = None) -> None:
+        """Write `message` (a str, or anything whose str() is the text: made only when the line is written) as a
+        record of `level` made at `created` (default: now) would be written: at once outside an event loop, else
+        within FLUSH_DELAY, with the lines written meanwhile."""
+        if created is None:
+            created = time.time()
         try:
             loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             loop = None
         with self.lock:  # type: ignore[union-attr]  # a Handler's lock, made in its __init__
-            self._pending.append(text)
+            self._pending.append((created, level, message))
             if loop is not None and len(self._pending) == 1:
                 loop.call_later(FLUSH_DELAY, self.flush)
         if loop is None:
@@ -81,9 +88,11 @@ class Console(logging.StreamHandler[TextIO]):
         super().emit(record)
 
     def _write_pending(self) -> None:
-        """Write the lines write_line kept, in one write (call with the lock held)."""
+        """Format the lines write_line kept and write them in one write (call with the lock held)."""
         if self._pending:
-            self.stream.write("".join(self._pending))
+            end = self.terminator
+            self.stream.write("".join([line(created, level, str(message)) + end
+                                       for created, level, message in self._pending]))
             self._pending.clear()
 
 

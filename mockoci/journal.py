@@ -188,7 +188,7 @@ class JournalMiddleware:
             return  # nobody reads the line
         console = sole_console(logger, level)
         if console is not None:  # `mockoci serve`'s console alone: the same line without a LogRecord
-            console.write_line(level, str(_ReadableLine(answered)), answered[1])
+            console.write_line(level, _ReadableLine(answered), answered[1])  # formatted when written
             if self.request_log == "off":
                 return
         entry = _entry(answered)

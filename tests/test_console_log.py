@@ -146,3 +146,29 @@ def test_lines_written_in_an_event_loop_share_one_write_and_keep_their_order_wit
     assert [text.split(" ", 2)[2] for text in stream.getvalue().splitlines()] == [
         "GET /1", "GET /2", "GET /3", "a warning", "GET /4",
     ]
+
+
+class _Counted:
+    """A line's message that counts how often its text is made."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.made = text, 0
+
+    def __str__(self) -> str:
+        self.made += 1
+        return self.text
+
+
+def test_a_line_written_in_an_event_loop_is_formatted_only_when_it_is_written() -> None:
+    stream = _Writes()
+    console = Console(stream)
+    message = _Counted("GET /5 GetVolumeBackup 200")
+
+    async def serve() -> None:
+        console.write_line(logging.INFO, message, created=0.25)
+        assert message.made == 0  # the request keeps what its line is made of
+        await asyncio.sleep(FLUSH_DELAY * 2)
+
+    asyncio.run(serve())
+    assert message.made == 1
+    assert stream.getvalue().endswith(".250 INFO GET /5 GetVolumeBackup 200\n")
