@@ -84,8 +84,9 @@ class JournalEntry:
 # of them only when the journal is read; a request costs a tuple, not an entry, ~10 us with the caches cold).
 _Answered = tuple[
     int, float, str, str, bytes, dict[str, str], int, float, str | None, str | None, str | None, bytes, Any, str | None
-]  # seq, created, method, path, query, headers, status, duration_ms, opc-request-id, operation, tenancy,
-#    error body, auth failure, fault
+]  # seq, created, method, path, query, headers, status, seconds taken (rounded to ms when read: round() of a
+#    float is a correctly rounded decimal conversion, a few us cold), opc-request-id, operation, tenancy, error
+#    body, auth failure, fault
 
 
 class Journal:
@@ -172,7 +173,7 @@ class JournalMiddleware:
             path: str = scope["path"]
             answered: _Answered = (
                 self.journal.next_seq(), time.time(), scope["method"], path, scope.get("query_string", b""),
-                request_headers(scope), status, round((time.perf_counter() - started) * 1000, 3),
+                request_headers(scope), status, time.perf_counter() - started,
                 response_request_id or request_id, scope.get(OPERATION_KEY), scope.get(TENANCY_KEY), bytes(error_body),
                 scope.get(AUTH_FAILURE_KEY), scope.get(FAULT_KEY),
             )
@@ -213,9 +214,14 @@ class JournalMiddleware:
             stream.flush()
 
 
+def _milliseconds(seconds: float) -> float:
+    """A duration as the journal gives it: milliseconds, to the microsecond."""
+    return round(seconds * 1000, 3)
+
+
 def _entry(answered: _Answered) -> JournalEntry:
     """The journal's entry of an answered request."""
-    (seq, created, method, path, query, headers, status, duration_ms, request_id, operation, tenancy, error_body,
+    (seq, created, method, path, query, headers, status, seconds, request_id, operation, tenancy, error_body,
      recorded_failure, fault) = answered
     error_code = error_message = auth_failure = signing_string = None
     if status >= 400:
@@ -231,7 +237,7 @@ def _entry(answered: _Answered) -> JournalEntry:
         query=query.decode("latin-1"),
         headers={name: headers[name] for name in JOURNALED_HEADERS if name in headers},
         status=status,
-        duration_ms=duration_ms,
+        duration_ms=_milliseconds(seconds),
         opc_request_id=request_id,
         operation=operation,
         tenancy=tenancy,
@@ -253,12 +259,12 @@ class _ReadableLine:
         self.answered = answered
 
     def __str__(self) -> str:
-        (_, _, method, path, query, _, status, duration_ms, request_id, operation, _, _, _, fault) = self.answered
+        (_, _, method, path, query, _, status, seconds, request_id, operation, _, _, _, fault) = self.answered
         entry = _entry(self.answered) if status >= 400 else None
         parts = [method, path + ("?" + query.decode("latin-1") if query else ""), operation or "-", str(status)]
         if entry is not None and entry.error_code:
             parts.append(entry.error_code)
-        parts.append(f"{duration_ms:.3g} ms")
+        parts.append(f"{_milliseconds(seconds):.3g} ms")
         parts.append(f"opc-request-id={request_id}")
         if fault:
             parts.append(f"fault={fault}")

@@ -188,7 +188,7 @@ def test_a_request_is_kept_as_its_values_and_read_as_the_entry_they_make(
 ) -> None:
     headers = {"if-match": "e1", "opc-request-id": "R", "authorization": "Signature ...", "host": "h"}
     answered = (
-        7, 1_764_600_000.25, "PUT", "/20160918/volumeBackups/b", query, headers, status, 1.234, "R",
+        7, 1_764_600_000.25, "PUT", "/20160918/volumeBackups/b", query, headers, status, 0.0012344, "R",
         "UpdateVolumeBackup", "t1", body, None, fault,
     )
     journal = Journal(size=2)
@@ -196,6 +196,7 @@ def test_a_request_is_kept_as_its_values_and_read_as_the_entry_they_make(
     (entry,) = journal.entries()
     assert entry == _entry(answered) and journal.entries() == [entry]  # made once, kept
     assert entry.headers == {"if-match": "e1", "opc-request-id": "R"}  # only the journaled headers
+    assert entry.duration_ms == 1.234  # kept in seconds, read in milliseconds to the microsecond
     assert (entry.query, entry.error_code) == (query.decode(), json.loads(body)["code"] if body else None)
     error = {412: " NoEtagMatch", 401: " NotAuthenticated"}.get(status, "")
     target = "/20160918/volumeBackups/b" + ("?" + query.decode() if query else "")

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockoci import errors
+from mockoci.app import AppState
 from mockoci.clock import Clock
 from mockoci.etags import if_match_matches, make_etag
 from mockoci.factories import Factory
@@ -270,3 +271,15 @@ def test_request_ids_are_the_sdks_form_and_unique_whatever_a_test_does_to_random
         os._exit(0)
     os.waitpid(child, 0)
     assert os.read(reader, 32).decode() != new_request_id()
+
+
+def test_the_app_state_is_read_as_plain_attributes_and_kept_as_starlettes(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = AppState()
+    state.store = "a"
+    state["journal"] = "b"
+    monkeypatch.setattr(AppState, "__getattr__", lambda self, key: pytest.fail(f"read {key} through __getattr__"))
+    assert (state.store, state.journal) == ("a", "b")  # found in the instance's dict
+    assert dict(state._state) == {"store": "a", "journal": "b"} and len(state) == 2 and state["store"] == "a"
+    state.store = "c"
+    del state["journal"]
+    assert (state.store, dict(state._state), "journal" in vars(state)) == ("c", {"store": "c"}, False)
