@@ -11,7 +11,11 @@ That one declaration is read twice:
 - by `compile_call`, once per route and process (a new server compiles nothing): ONE pydantic model of the
   path, query and header parameters (FastAPI's `Path`, `Query` and `Header` are pydantic `FieldInfo`s, so
   their aliases, constraints and the validators beside them in `Annotated` carry over), validated in one
-  call, and the body model.
+  call, and the body model. A route whose parameters are all plain strings (`str` or `str | None`, with at most a
+  length bound: every GET, PUT and DELETE by id, a create) has them checked by hand first (`PlainString`):
+  values that pass are exactly what the model would give; anything else goes to the model, for its errors.
+  A call so spared never enters pydantic-core for its parameters: a few microseconds, most of them when the
+  CPU's caches are cold (docs/performance.md).
 
 `Dispatcher`, the innermost middleware (every other one still wraps it), serves the requests that match an
 OCI operation (mockoci.operations): it validates the parameters and the body as FastAPI would (the same
@@ -30,8 +34,9 @@ import json
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import annotated_types
 from fastapi import params
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError, create_model
@@ -49,6 +54,54 @@ from .request_headers import request_headers
 _PLACES = ("path", "query", "header")  # FastAPI validates them in this order: the first error comes first
 
 
+class PlainString(NamedTuple):
+    """A parameter whose value is a str (or, if optional, absent: its default), within length bounds."""
+
+    alias: str
+    name: str
+    required: bool
+    default: Any
+    min_length: int
+    max_length: int | None
+
+
+def _plain_string(alias: str, name: str, hint: Any, default: Any) -> PlainString | None:
+    """The parameter as a PlainString, if it is one: `Annotated[str, Path|Query|Header(...)]` (or `str | None`)
+    whose FieldInfo constrains nothing but lengths and has no validator beside it."""
+    args = typing.get_args(hint)
+    base, metadata = args[0], args[1:]
+    if base not in (str, str | None) or len(metadata) != 1 or not isinstance(metadata[0], params.Param):
+        return None
+    low, high = 0, None
+    for constraint in metadata[0].metadata:
+        if isinstance(constraint, annotated_types.MinLen):
+            low = constraint.min_length
+        elif isinstance(constraint, annotated_types.MaxLen):
+            high = constraint.max_length
+        else:
+            return None
+    required = default is ...
+    if (required and base is not str) or (not required and default is not None):
+        return None
+    return PlainString(alias, name, required, default, low, high)
+
+
+def _plain_arguments(plain: tuple[PlainString, ...], values: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments the parameters model would give for `values`, if every value passes; None otherwise."""
+    arguments: dict[str, Any] = {}
+    for alias, name, required, default, low, high in plain:
+        value = values.get(alias)
+        if value is None:
+            if required:
+                return None
+            arguments[name] = default
+        elif len(value) < low or (high is not None and len(value) > high):
+            return None
+        else:
+            arguments[name] = value
+    return arguments
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """How to call one route function from a request."""
@@ -60,6 +113,7 @@ class Call:
     headers: tuple[tuple[str, str], ...]  # (header name, alias)
     body: tuple[str, type[BaseModel]] | None  # (argument, model)
     request: str | None  # the argument that takes the Request
+    plain: tuple[PlainString, ...] | None  # every parameter, if all are plain strings
 
 
 @functools.cache  # per route function, shared by every app in the process
@@ -85,6 +139,7 @@ def compile_call(endpoint: Callable[..., Awaitable[Response]]) -> Call:
     parameters.sort(key=lambda parameter: _PLACES.index(parameter[0]))  # stable: in signature order within
     fields: dict[str, Any] = {name: (hint, default) for _, _, name, hint, default in parameters}
     places = {alias: place for place, alias, *_ in parameters}
+    plain = [_plain_string(alias, name, hint, default) for _, alias, name, hint, default in parameters]
     return Call(
         endpoint=endpoint,
         parameters=create_model(f"{endpoint.__name__}_parameters", **fields),
@@ -93,6 +148,7 @@ def compile_call(endpoint: Callable[..., Awaitable[Response]]) -> Call:
         headers=tuple((alias.lower(), alias) for alias, place in places.items() if place == "header"),
         body=body,
         request=request,
+        plain=None if None in plain else tuple(p for p in plain if p is not None),
     )
 
 
@@ -136,14 +192,16 @@ async def _arguments(call: Call, request: Request, path_parameters: dict[str, st
     headers = request_headers(scope)
     values.update((alias, headers[name]) for name, alias in call.headers if name in headers)
     problems: list[dict[str, Any]] = []
-    arguments: dict[str, Any] = {}
-    try:
-        # the model's validator itself: model_validate's Python wrapper is ~3 us of a call with cold caches
-        arguments.update(call.parameters.__pydantic_validator__.validate_python(values).__dict__)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            alias = str(error["loc"][0])
-            problems.append({**error, "loc": (call.places[alias], *error["loc"])})
+    arguments = _plain_arguments(call.plain, values) if call.plain is not None else None
+    if arguments is None:
+        arguments = {}
+        try:
+            # the model's validator itself: model_validate's Python wrapper is ~3 us of a call with cold caches
+            arguments.update(call.parameters.__pydantic_validator__.validate_python(values).__dict__)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                alias = str(error["loc"][0])
+                problems.append({**error, "loc": (call.places[alias], *error["loc"])})
     if call.body is not None:
         name, model = call.body
         if body is _MISSING:

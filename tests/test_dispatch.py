@@ -15,9 +15,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from mockoci.app import create_app
-from mockoci.dispatch import Dispatcher
+from mockoci.app import OCI_OPERATIONS, create_app
+from mockoci.dispatch import Dispatcher, _plain_arguments, compile_call
 from mockoci.operations import oci_operations, operations
 from mockoci.settings import Settings
 from mockoci.store import DEFAULT_TENANCY
@@ -204,3 +208,35 @@ def test_an_unexpected_error_is_the_same_500_and_journal_entry(
         answers.append((sent, {key: entry[key] for key in ("operation", "status", "errorCode")}))
     assert answers[0] == answers[1]
     assert answers[0][0][0] == 500 and b"InternalServerError" in answers[0][0][2]
+
+
+PLAIN_CALLS = [compiled for declared_operations in OCI_OPERATIONS for declared in declared_operations.declared
+               if (compiled := compile_call(declared.endpoint)).plain is not None]
+SOME_TEXT = st.one_of(st.none(), st.text(max_size=300), st.sampled_from(["", "x" * 64, "x" * 65, "x" * 255, "x" * 256]))
+
+
+def test_every_get_put_and_delete_by_id_has_plain_string_parameters() -> None:
+    names = {call.endpoint.__name__ for call in PLAIN_CALLS}
+    assert {"get_volume_backup", "update_volume_backup", "delete_volume_backup", "create_volume_backup"} <= names
+    assert "list_volume_backups" not in names  # limit is an int, checked by its validator: the model's
+    update = next(call for call in PLAIN_CALLS if call.endpoint.__name__ == "update_volume_backup")
+    assert _plain_arguments(update.plain or (), {"volumeBackupId": "ocid1.volumebackup.oc1..a"}) == {
+        "backup_id": "ocid1.volumebackup.oc1..a", "if_match": None,
+    }
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(call_index=st.integers(0, len(PLAIN_CALLS) - 1), data=st.data())
+def test_plain_parameters_checked_by_hand_are_what_the_model_gives_or_left_to_it(call_index: int, data: Any) -> None:
+    """Values that pass the hand check give exactly the model's arguments; whatever the model refuses, the hand
+    check leaves to it (so every error is still the model's)."""
+    call = PLAIN_CALLS[call_index]
+    values = {plain.alias: value for plain in call.plain or ()
+              if (value := data.draw(SOME_TEXT, label=plain.alias)) is not None}
+    by_hand = _plain_arguments(call.plain or (), values)
+    try:
+        by_model = call.parameters.__pydantic_validator__.validate_python(values).__dict__
+    except ValidationError:
+        assert by_hand is None
+    else:
+        assert by_hand is None or by_hand == by_model
