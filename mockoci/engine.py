@@ -446,7 +446,7 @@ class Engine:
             model = kind.compact(model)
         if region is None:
             region = region_of_ocid(model.id) or self.region
-        return kind.record(model, etag or make_etag(model.id, next(self._seq)), region)
+        return kind.record(model, etag or make_etag(next(self._seq)), region)
 
     def _put(
         self, partition: Partition, kind: Kind, model: Any, *, client: bool = True, etag: str | None = None,

@@ -152,10 +152,10 @@ class JournalMiddleware:
         operation_of(scope)
         status = 500
         response_request_id: str | None = None
-        error_body = bytearray()
+        error_body = b""  # of a failed request, its first _ERROR_BODY_LIMIT bytes
 
         async def capture(message: Message) -> None:
-            nonlocal status, response_request_id
+            nonlocal status, response_request_id, error_body
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_request_id = response_header(message, b"opc-request-id")
@@ -163,8 +163,8 @@ class JournalMiddleware:
                     given = (b"opc-request-id", request_id.encode("latin-1"))
                     message["headers"] = [*message.get("headers", ()), given]
                     response_request_id = request_id
-            elif message["type"] == "http.response.body" and status >= 400:
-                error_body.extend(message.get("body", b"")[: _ERROR_BODY_LIMIT - len(error_body)])
+            elif message["type"] == "http.response.body" and status >= 400 and len(error_body) < _ERROR_BODY_LIMIT:
+                error_body += message.get("body", b"")[: _ERROR_BODY_LIMIT - len(error_body)]
             await send(message)
 
         try:
@@ -174,7 +174,7 @@ class JournalMiddleware:
             answered: _Answered = (
                 self.journal.next_seq(), time.time(), scope["method"], path, scope.get("query_string", b""),
                 request_headers(scope), status, time.perf_counter() - started,
-                response_request_id or request_id, scope.get(OPERATION_KEY), scope.get(TENANCY_KEY), bytes(error_body),
+                response_request_id or request_id, scope.get(OPERATION_KEY), scope.get(TENANCY_KEY), error_body,
                 scope.get(AUTH_FAILURE_KEY), scope.get(FAULT_KEY),
             )
             admin = is_admin_path(path)
