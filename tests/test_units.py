@@ -290,3 +290,16 @@ def test_the_app_state_is_read_as_plain_attributes_and_kept_as_starlettes(monkey
     state.store = "c"
     del state["journal"]
     assert (state.store, dict(state._state), "journal" in vars(state)) == ("c", {"store": "c"}, False)
+
+
+@given(st.lists(st.datetimes(timezones=st.one_of(st.none(), st.timezones())), min_size=1, max_size=20))
+def test_datetimes_serialise_as_format_datetime_whatever_was_serialised_before(values: list[datetime]) -> None:
+    from mockoci import models
+
+    for value in values * 2:  # each a second time: from the texts kept
+        try:
+            expected = format_datetime(value)
+        except OverflowError:
+            continue
+        assert models._serialise_datetime(value) == expected
+    assert len(models._serialised) <= models.SERIALISED_KEPT
