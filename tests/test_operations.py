@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 import requests
 from conftest import assert_oci_error
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockoci.app import OCI_OPERATIONS
-from mockoci.operations import Operations
+from mockoci.operations import Operations, OperationTable, segments_of
 from mockoci.server import MockOCIServer
 
 Raw = Callable[..., Any]
@@ -105,3 +107,42 @@ def test_a_declaration_is_recorded_and_the_function_left_as_it_is() -> None:
     )
     with pytest.raises(TypeError, match="operation_id"):
         oci.post("")
+
+
+TABLE = OperationTable(OCI_OPERATIONS, ())
+LITERALS = sorted({segment for operation in TABLE.oci for segment in operation.segments if segment is not None})
+SEGMENT = st.one_of(st.sampled_from(LITERALS), st.sampled_from(["", "ocid1.volumebackup.oc1..a", "x y", "%2F"]),
+                    st.text(alphabet=st.characters(blacklist_characters="/"), max_size=8))
+
+
+def _by_regex(method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    """What the table answered when it matched the OCI operations by their regexes, in routing order."""
+    for operation in TABLE.oci:
+        if operation.method == method and (found := operation.regex.match(path)) is not None:
+            return operation.operation_id, found.groupdict()
+    return None
+
+
+@given(st.sampled_from(["GET", "PUT", "POST", "DELETE", "PATCH"]), st.lists(SEGMENT, min_size=1, max_size=7))
+def test_oci_operations_matched_by_segments_as_by_their_regexes(method: str, segments: list[str]) -> None:
+    for path in ("/" + "/".join(segments), "/" + "/".join(segments) + "/"):
+        found = TABLE.match(method, path)
+        assert (None if found is None else (found[0].operation_id, found[1])) == _by_regex(method, path)
+        assert TABLE.takes(path) == any(operation.regex.match(path) for operation in TABLE.oci)
+        assert TABLE.allowed_methods(path) == sorted(
+            {operation.method for operation in TABLE.oci if operation.regex.match(path)}
+        )
+
+
+def test_every_oci_operation_is_matched_by_its_own_path() -> None:
+    for operation in TABLE.oci:
+        path = operation.path.replace("{", "").replace("}", "")  # each parameter named after itself
+        found = TABLE.match(operation.method, path)
+        assert found is not None and found[0] is operation
+        assert found[1] == {name: name for name in operation.parameters}
+
+
+def test_an_oci_path_with_a_convertor_is_refused() -> None:
+    assert segments_of("/a/{b}/c") == (("", "a", None, "c"), ("b",))
+    with pytest.raises(TypeError, match="whole segments"):
+        segments_of("/a/{b:int}")
