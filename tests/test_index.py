@@ -492,3 +492,21 @@ def test_a_shared_name_promoted_while_its_bearers_pend_changed_finds_their_old_v
             truth, "TIMECREATED", True, None, where
         )
     consistent(index, truth)
+
+
+def test_newest_and_taking_apart_see_the_writes_pending() -> None:
+    index = grouped()
+    for n in range(4):
+        index[make(n).backup.id] = record(n, second=n)
+    index.page(compartment_id=COMPARTMENTS[0], sort_by="TIMECREATED", descending=True, limit=1)
+    moved = record(0, second=10, compartment=COMPARTMENTS[1])  # now the newest, in another compartment
+    index[moved.backup.id] = moved
+    del index[make(3).backup.id]
+    index[make(9).backup.id] = record(9, second=5)
+    assert [item.backup.id for item in index.newest(3)] == [make(n).backup.id for n in (0, 9, 2)]
+    index[make(1).backup.id] = record(1, second=20)
+    for _ in index.take_apart():
+        pass
+    assert len(index) == 0 and index._compartments == {} and index.newest(3) == []
+    index[make(1).backup.id] = record(1)  # usable again, nothing of before pending
+    assert pages(index, 5, sort_by="TIMECREATED", descending=False, region=None, where={}) == [make(1).backup.id]
