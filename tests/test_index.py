@@ -70,6 +70,7 @@ operations = st.lists(
         st.sampled_from(["alpha", "beta", "beta", "gamma"]),  # names repeat, so ties break by id
         st.integers(0, 5),  # creation times repeat too
     ),
+    min_size=5,  # Hypothesis's lists are short on average (about 7 items here without it)
     max_size=80,
 )
 
@@ -198,6 +199,7 @@ versions = st.lists(
             "compartment": st.sampled_from([COMPARTMENTS[0], COMPARTMENTS[0], COMPARTMENTS[1]]),
         }),
     ),
+    min_size=10,  # Hypothesis's lists are short on average (about 6 items here without it)
     max_size=120,
 )
 filters = st.fixed_dictionaries({
