@@ -18,6 +18,14 @@ region's orders: an entry costs a list slot, not a tuple.
 - A page of the plain endpoint (every region) merges its regions' walks, which are in the same order.
 - A state change moves a record between the groups of its state only: its key tuples stay, found in the
   region's orders.
+- A write is indexed later: it changes the records by id at once and notes the record as pending, with the
+  version the orders and groups hold of it. They are brought up to date when something reads them (a page,
+  `newest`, `copy`), each pending record from the version they hold to its current one, once however often it
+  was written since (a backup's create writes three versions within half a second: it is sorted in once); and the
+  record pending longest as soon as more than `PENDING` are, which bounds what a read may have to do first
+  and the old versions kept. Until a pending record is brought up to date, the orders and groups hold its old
+  version, and that is the one indexing reads of it (`_model_of`: a group promoted to `SortedList`s looks up
+  its records' names, a shared name its bearers' times and groups).
 
 What is left: filters on two fields whose groups are both large but rarely meet walk the smaller group, unless
 the kind indexes the pair (backups index volume and state together); so does a shared name with a state.
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence, ValuesView
 from datetime import datetime
 from functools import cache
@@ -41,6 +50,12 @@ from .collector import dismantle, drain
 TIME_KEY_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
 SMALL_GROUP = 64  # records a group holds in a plain list before it keeps both orders in SortedLists
 STATE = "lifecycle_state"  # the field a record's lifecycle transitions change
+# Records written since the orders and groups were last brought up to date, at most (see RecordIndex): wide enough
+# that a backup's create and its two transitions (0.25 and 0.5 s later at the default delay) meet before the record
+# is sorted in, up to ~2,000 creates a second (a tight in-process loop of cold creates, ~3,000 a second, still
+# merges the first); small enough that a read first brings up to date at most ~15 ms of records (1,024 new
+# backups in a compartment of 100,000), and that few old versions are kept.
+PENDING = 1024
 
 
 def is_descending(sort_by: str, sort_order: str | None) -> bool:
@@ -259,8 +274,11 @@ class RecordIndex(MutableMapping[str, V]):
     record's resource is its `model` and its region its `region` (`_resource` and `_region` say otherwise in a
     subclass).
 
-    Replacing a record with a new version re-sorts it only if its compartment, region, name or creation time
-    changed, and moves it between groups only for the indexed fields that changed.
+    A write changes the records by id at once and only notes the record as pending; the orders and groups are
+    brought up to date when something reads them (`_compartments`), and the record pending longest as soon as
+    more than `pending` are. Bringing a record up to date re-sorts it only if its compartment, region, name or
+    creation time changed since the version they hold, and moves it between groups only for the indexed fields
+    that changed.
     """
 
     @staticmethod
@@ -272,12 +290,15 @@ class RecordIndex(MutableMapping[str, V]):
     def _region(value: Any) -> Any:
         return value.region
 
-    def __init__(self, indexed: Iterable[str | Fields] = ()) -> None:
+    def __init__(self, indexed: Iterable[str | Fields] = (), *, pending: int = PENDING) -> None:
         self._indexed = tuple((entry,) if isinstance(entry, str) else tuple(entry) for entry in indexed)
         self._fields = frozenset(field for fields in self._indexed for field in fields)
         self._filterable = self._fields | {"display_name"}
         self._by_id: dict[str, V] = {}
-        self._compartments: dict[str, dict[Any, _Region]] = {}  # compartment id -> region -> its records
+        self._sorted: dict[str, dict[Any, _Region]] = {}  # compartment id -> region -> its records
+        self._pending: dict[str, V | None] = {}  # record id -> the version the orders hold (None: not held)
+        self._pended: deque[str] = deque()  # the pending record ids, pending longest first
+        self._bound = pending  # records pending at most
 
     def __getitem__(self, record_id: str) -> V:
         return self._by_id[record_id]
@@ -285,21 +306,13 @@ class RecordIndex(MutableMapping[str, V]):
     def __setitem__(self, record_id: str, value: V) -> None:
         old = self._by_id.get(record_id)
         self._by_id[record_id] = value
-        if old is not None:
-            before, after = self._resource(old), self._resource(value)
-            region = self._region(value)
-            if (before.compartment_id, self._region(old), before.display_name, before.time_created) == (
-                after.compartment_id, region, after.display_name, after.time_created
-            ):
-                changed = {field for field in self._fields if getattr(before, field) != getattr(after, field)}
-                if changed:
-                    self._compartments[after.compartment_id][region].move(before, after, changed, self._model_of)
-                return
-            self._unindex(old)
-        self._index(value)
+        if record_id not in self._pending:
+            self._pend(record_id, old)
 
     def __delitem__(self, record_id: str) -> None:
-        self._unindex(self._by_id.pop(record_id))
+        old = self._by_id.pop(record_id)
+        if record_id not in self._pending:
+            self._pend(record_id, old)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._by_id)
@@ -317,34 +330,84 @@ class RecordIndex(MutableMapping[str, V]):
 
     def clear(self) -> None:
         self._by_id.clear()
-        self._compartments.clear()
+        self._sorted.clear()
+        self._pending.clear()
+        self._pended.clear()
 
     def take_apart(self) -> Iterator[None]:
         """Empties the index a piece at a time (collector.drain and dismantle), for freeing in the background
         (free_later)."""
-        by_id, compartments = self._by_id, self._compartments
-        self._by_id, self._compartments = {}, {}
+        by_id, compartments, pending = self._by_id, self._sorted, self._pending
+        self._by_id, self._sorted, self._pending, self._pended = {}, {}, {}, deque()
         yield from drain(by_id)  # the records
+        yield from drain(pending)  # the versions the orders held of the records pending
         yield from dismantle(compartments)  # the sort keys, whatever holds them
 
     def copy(self) -> RecordIndex[V]:
         """An index of the same records (the values are shared, not copied)."""
-        clone: RecordIndex[V] = type(self)(self._indexed)
-        clone._by_id = dict(self._by_id)
-        clone._compartments = {
+        clone: RecordIndex[V] = type(self)(self._indexed, pending=self._bound)
+        clone._sorted = {
             compartment_id: {region: records.copy() for region, records in regions.items()}
             for compartment_id, regions in self._compartments.items()
         }
+        clone._by_id = dict(self._by_id)
         return clone
 
     # -- keeping the orders and groups ------------------------------------------------------------------------
 
+    @property
+    def _compartments(self) -> dict[str, dict[Any, _Region]]:
+        """Each compartment's records per region (compartment id -> region -> its records), brought up to date:
+        what everything that reads the orders or groups reads."""
+        pending = self._pending
+        if pending:
+            while pending:
+                self._bring_up(*pending.popitem())
+            self._pended.clear()
+        return self._sorted
+
+    def _pend(self, record_id: str, indexed: V | None) -> None:
+        """Note a record whose orders and groups hold `indexed` (None: it has none) as pending; bring up to date
+        the one pending longest if more than the bound are."""
+        self._pending[record_id] = indexed
+        pended = self._pended
+        pended.append(record_id)
+        if len(pended) > self._bound:
+            oldest = pended.popleft()
+            self._bring_up(oldest, self._pending.pop(oldest))
+
+    def _bring_up(self, record_id: str, indexed: V | None) -> None:
+        """Move a record (no longer pending) in the orders and groups from the version they hold, `indexed`
+        (None: none), to its current one (none: it was deleted)."""
+        value = self._by_id.get(record_id)
+        if indexed is None:
+            if value is not None:
+                self._index(value)
+            return
+        if value is None:
+            self._unindex(indexed)
+            return
+        before, after = self._resource(indexed), self._resource(value)
+        region = self._region(value)
+        if (before.compartment_id, self._region(indexed), before.display_name, before.time_created) == (
+            after.compartment_id, region, after.display_name, after.time_created
+        ):
+            changed = {field for field in self._fields if getattr(before, field) != getattr(after, field)}
+            if changed:
+                self._sorted[after.compartment_id][region].move(before, after, changed, self._model_of)
+            return
+        self._unindex(indexed)
+        self._index(value)
+
     def _model_of(self, record_id: str) -> Listed:
-        return self._resource(self._by_id[record_id])
+        """The version of a record the orders and groups hold: a pending record's older one, until it is brought
+        up to date (bringing another record up to date reads the records it shares a group or a name with)."""
+        value = self._pending.get(record_id) if self._pending else None
+        return self._resource(self._by_id[record_id] if value is None else value)
 
     def _index(self, value: V) -> None:
         model = self._resource(value)
-        regions = self._compartments.setdefault(model.compartment_id, {})
+        regions = self._sorted.setdefault(model.compartment_id, {})
         region = self._region(value)
         records = regions.get(region)
         if records is None:
@@ -353,14 +416,14 @@ class RecordIndex(MutableMapping[str, V]):
 
     def _unindex(self, value: V) -> None:
         model = self._resource(value)
-        regions = self._compartments[model.compartment_id]
+        regions = self._sorted[model.compartment_id]
         region = self._region(value)
         records = regions[region]
         records.leave(model, (model.time_created, model.id), (model.display_name, model.id))
         if not records:
             del regions[region]
             if not regions:
-                del self._compartments[model.compartment_id]
+                del self._sorted[model.compartment_id]
 
     # -- pages --------------------------------------------------------------------------------------------
 

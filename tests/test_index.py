@@ -70,6 +70,7 @@ operations = st.lists(
         st.sampled_from(["alpha", "beta", "beta", "gamma"]),  # names repeat, so ties break by id
         st.integers(0, 5),  # creation times repeat too
     ),
+    min_size=5,  # Hypothesis's lists are short on average (about 7 items here without it)
     max_size=80,
 )
 
@@ -198,6 +199,7 @@ versions = st.lists(
             "compartment": st.sampled_from([COMPARTMENTS[0], COMPARTMENTS[0], COMPARTMENTS[1]]),
         }),
     ),
+    min_size=10,  # Hypothesis's lists are short on average (about 6 items here without it)
     max_size=120,
 )
 filters = st.fixed_dictionaries({
@@ -247,8 +249,8 @@ def test_a_state_change_moves_a_record_between_groups_and_keeps_its_key_tuples()
     assert state["TERMINATED"][0] is records.by_time[1]  # shared, not a copy
     assert records.groups[("volume_id", "lifecycle_state")][(VOLUME_IDS[0], "TERMINATED")][0] is records.by_time[1]
     del index[deleted.backup.id]
-    assert "TERMINATED" not in state
     assert pages(index, 10, where={"lifecycle_state": "TERMINATED"}, **by_state) == []
+    assert "TERMINATED" not in state  # the page brought the groups up to date
 
 
 def test_combined_filters_in_both_orders_page_on_from_a_cursor_through_promoted_groups() -> None:
@@ -310,3 +312,203 @@ def test_a_copy_has_its_own_groups_and_a_filter_the_index_does_not_group_by_is_r
     assert pages(clone, 5, where={"lifecycle_state": "TERMINATED"}, **by_time) == [make(0).backup.id]
     with pytest.raises(ValueError, match="kms_key_id"):
         index.page(compartment_id=COMPARTMENTS[0], limit=5, where={"kms_key_id": "k"}, **by_time)
+
+
+# -- deferred indexing: writes pend, reads bring the orders and groups up to date ------------------------------
+
+def consistent(index: BackupIndex[Item], truth: dict[str, Item]) -> None:
+    """The orders and groups (brought up to date) hold exactly the current records: each region's two orders,
+    each group's records (whatever its form), each shared name's records and groups, nothing empty."""
+    compartments = index._compartments
+    assert not index._pending
+    held: dict[tuple[str, Any], list[VolumeBackup]] = {}
+    for item in truth.values():
+        held.setdefault((item.backup.compartment_id, item.region), []).append(item.backup)
+    assert {(compartment, region) for compartment, regions in compartments.items() for region in regions} == held.keys()
+    for (compartment, region), backups in held.items():
+        records = compartments[compartment][region]
+        assert list(records.by_time) == sorted((backup.time_created, backup.id) for backup in backups)
+        assert list(records.by_name) == sorted((backup.display_name, backup.id) for backup in backups)
+        same_groups(records.groups, backups)
+        shared = {name for name in {backup.display_name for backup in backups}
+                  if sum(backup.display_name == name for backup in backups) > index_module.SMALL_GROUP}
+        assert shared <= records.names.keys()
+        for name, named in records.names.items():
+            bearers = [backup for backup in backups if backup.display_name == name]
+            assert list(named.by_time) == sorted((backup.time_created, backup.id) for backup in bearers)
+            same_groups(named.groups, bearers)
+            assert ("lifecycle_state",) not in named.groups
+
+
+def same_groups(groups: dict[Any, dict[Any, Any]], backups: list[VolumeBackup]) -> None:
+    for fields, by_value in groups.items():
+        wanted: dict[Any, list[VolumeBackup]] = {}
+        for backup in backups:
+            value = index_module._values(backup, fields)
+            if value is not None:
+                wanted.setdefault(value, []).append(backup)
+        assert by_value.keys() == wanted.keys()
+        for value, group in by_value.items():
+            members = wanted[value]
+            times = sorted((backup.time_created, backup.id) for backup in members)
+            if isinstance(group, index_module._Orders):
+                assert list(group.by_time) == times
+                assert list(group.by_name) == sorted((backup.display_name, backup.id) for backup in members)
+            else:
+                assert group == times
+
+
+NAMES = ("alpha", "beta", "alph", "shared")
+changes = st.lists(
+    st.one_of(
+        st.tuples(st.just("new"), st.integers(0, 12), st.fixed_dictionaries({
+            "name": st.sampled_from(NAMES), "second": st.integers(0, 4), "volume": st.sampled_from(VOLUME_IDS),
+            "state": st.sampled_from(STATES), "region": st.sampled_from(REGIONS),
+            "compartment": st.sampled_from([COMPARTMENTS[0], COMPARTMENTS[0], COMPARTMENTS[1]]),
+        })),
+        # a new version of a record that changes one thing (renamed, a state change, moved, another volume)
+        st.tuples(st.just("change"), st.integers(0, 12), st.one_of(
+            st.fixed_dictionaries({"display_name": st.sampled_from(NAMES)}),
+            st.fixed_dictionaries({"lifecycle_state": st.sampled_from(STATES)}),
+            st.fixed_dictionaries({"compartment_id": st.sampled_from(COMPARTMENTS)}),
+            st.fixed_dictionaries({"volume_id": st.sampled_from(VOLUME_IDS)}),
+            st.fixed_dictionaries({"time_created": st.integers(0, 4).map(lambda s: START + timedelta(seconds=s))}),
+        )),
+        st.tuples(st.just("delete"), st.integers(0, 12), st.just({})),
+        st.tuples(st.just("read"), st.integers(1, 6), filters),
+    ),
+    min_size=20,  # Hypothesis's lists are short on average: a few writes pend before most reads
+    max_size=100,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(changes, st.sampled_from([0, 1, 2, 3, 1024]), st.sampled_from([1, 2, 3, 64]),
+       st.sampled_from(["TIMECREATED", "DISPLAYNAME"]), st.booleans(), st.none() | st.sampled_from(REGIONS))
+def test_pages_between_writes_agree_with_a_sort_whatever_is_pending(
+    ops: list[tuple[str, int, dict[str, Any]]], bound: int, small: int, sort_by: str, descending: bool,
+    region: str | None,
+) -> None:
+    """Writes, deletes and reads interleaved, with as few as 0 to 3 records pending at most (the one pending
+    longest brought up to date mid-sequence) and groups promoted (SMALL_GROUP as low as 1) while others pend."""
+    with patch.object(index_module, "SMALL_GROUP", small):
+        index, truth = BackupIndex(FIELDS, pending=bound), {}
+        for operation, n, fields in ops:
+            item_id = make(n).backup.id
+            if operation == "new":
+                index[item_id] = truth[item_id] = record(n, **fields)
+            elif operation == "change" and item_id in truth:
+                current = truth[item_id]
+                index[item_id] = truth[item_id] = Item(current.backup.model_copy(update=fields), current.region)
+            elif operation == "delete" and item_id in truth:
+                del index[item_id], truth[item_id]
+            elif operation == "read":
+                query = {"sort_by": sort_by, "descending": descending, "region": region, "where": fields}
+                assert pages(index, n, **query) == expected(truth, sort_by, descending, region, fields)
+                consistent(index, truth)
+            assert len(index._pending) <= bound
+            assert dict(index) == truth  # the records by id: at once
+        consistent(index, truth)
+        for item_id in list(truth):
+            del index[item_id]
+        assert index._compartments == {}
+
+
+def test_writes_pend_until_a_read_or_the_bound_and_the_one_pending_longest_goes_first() -> None:
+    index = BackupIndex(FIELDS, pending=2)
+    first, second, third = (record(n, second=n) for n in range(3))
+    index[first.backup.id], index[second.backup.id] = first, second
+    assert index._sorted == {} and len(index) == 2 and index[first.backup.id] is first  # by id: at once
+    index[third.backup.id] = third  # three pending: the first is brought up to date
+    [records] = index._sorted[COMPARTMENTS[0]].values()
+    assert list(records.by_time) == [(first.backup.time_created, first.backup.id)]
+    assert list(index._pending) == [second.backup.id, third.backup.id]
+    assert pages(index, 5, sort_by="TIMECREATED", descending=False, region=None, where={}) == [
+        item.backup.id for item in (first, second, third)
+    ]
+    assert not index._pending
+
+
+def test_a_record_written_three_times_between_reads_is_sorted_in_once_and_one_deleted_meanwhile_never() -> None:
+    """A backup's create: REQUEST_RECEIVED, then CREATING, then AVAILABLE before the next page."""
+    index = grouped()
+    calls: list[str] = []
+    join, leave, move = index_module._Region.join, index_module._Region.leave, index_module._Region.move
+    with patch.multiple(index_module._Region, join=lambda *a: (calls.append("join"), join(*a))[1],
+                        leave=lambda *a: (calls.append("leave"), leave(*a))[1],
+                        move=lambda *a: (calls.append("move"), move(*a))[1]):
+        for state in ("REQUEST_RECEIVED", "CREATING", "AVAILABLE"):
+            index[make(0).backup.id] = record(0, state=state)
+            index[make(1).backup.id] = record(1, state=state)
+        del index[make(1).backup.id]  # created and deleted between two reads
+        assert calls == []
+        assert pages(index, 5, sort_by="TIMECREATED", descending=False, region=None,
+                     where={"lifecycle_state": "AVAILABLE"}) == [make(0).backup.id]
+        assert calls == ["join"]
+        index[make(0).backup.id] = record(0, state="TERMINATED")
+        del index[make(0).backup.id]  # changed, then deleted: taken out from the version the groups hold
+        assert pages(index, 5, sort_by="TIMECREATED", descending=False, region=None, where={}) == []
+        assert calls == ["join", "leave"]
+    assert index._compartments == {}
+
+
+def test_a_group_promoted_while_its_records_pend_renamed_finds_them_under_their_old_names() -> None:
+    """A volume's group reaches SMALL_GROUP and becomes SortedLists, looking up each record's name key, while some
+    of its records pend renamed (and one deleted): the name order still holds their old names."""
+    renamed = 3
+    index = BackupIndex(FIELDS, pending=renamed + 1)
+    truth = {}
+    for n in range(index_module.SMALL_GROUP):
+        truth[make(n).backup.id] = index[make(n).backup.id] = record(n, name=f"old-{n:03d}", second=n)
+    consistent(index, truth)
+    newcomer = record(100, name="newcomer")
+    truth[newcomer.backup.id] = index[newcomer.backup.id] = newcomer  # pending longest: brought up first
+    for n in range(renamed):
+        truth[make(n).backup.id] = index[make(n).backup.id] = record(n, name=f"new-{n:03d}", second=n)
+    del index[make(renamed).backup.id], truth[make(renamed).backup.id]  # the bound passed: the newcomer joins
+    [records] = index._sorted[COMPARTMENTS[0]].values()
+    assert isinstance(records.groups[("volume_id",)][VOLUME_IDS[0]], index_module._Orders)
+    assert len(index._pending) == renamed + 1
+    assert pages(index, 10, sort_by="DISPLAYNAME", descending=False, region=None,
+                 where={"volume_id": VOLUME_IDS[0]}) == expected(truth, "DISPLAYNAME", False, None,
+                                                                 {"volume_id": VOLUME_IDS[0]})
+    consistent(index, truth)
+
+
+def test_a_shared_name_promoted_while_its_bearers_pend_changed_finds_their_old_versions() -> None:
+    """A display name borne by more than SMALL_GROUP records gets its own time order and groups, walking its
+    bearers, while some of them pend with another volume, another creation time, or deleted."""
+    index = BackupIndex(FIELDS, pending=3)
+    truth = {}
+    for n in range(index_module.SMALL_GROUP):
+        truth[make(n).backup.id] = index[make(n).backup.id] = record(n, name="shared", second=n)
+    consistent(index, truth)
+    newcomer = record(100, name="shared")
+    truth[newcomer.backup.id] = index[newcomer.backup.id] = newcomer  # pending longest: brought up first
+    truth[make(0).backup.id] = index[make(0).backup.id] = record(0, name="shared", volume=VOLUME_IDS[1])
+    truth[make(1).backup.id] = index[make(1).backup.id] = record(1, name="shared", second=1000)
+    del index[make(2).backup.id], truth[make(2).backup.id]  # the bound passed: the newcomer joins
+    assert "shared" in index._sorted[COMPARTMENTS[0]][REGIONS[0]].names
+    for where in ({"display_name": "shared", "volume_id": VOLUME_IDS[0]}, {"display_name": "shared"}):
+        assert pages(index, 10, sort_by="TIMECREATED", descending=True, region=None, where=where) == expected(
+            truth, "TIMECREATED", True, None, where
+        )
+    consistent(index, truth)
+
+
+def test_newest_and_taking_apart_see_the_writes_pending() -> None:
+    index = grouped()
+    for n in range(4):
+        index[make(n).backup.id] = record(n, second=n)
+    index.page(compartment_id=COMPARTMENTS[0], sort_by="TIMECREATED", descending=True, limit=1)
+    moved = record(0, second=10, compartment=COMPARTMENTS[1])  # now the newest, in another compartment
+    index[moved.backup.id] = moved
+    del index[make(3).backup.id]
+    index[make(9).backup.id] = record(9, second=5)
+    assert [item.backup.id for item in index.newest(3)] == [make(n).backup.id for n in (0, 9, 2)]
+    index[make(1).backup.id] = record(1, second=20)
+    for _ in index.take_apart():
+        pass
+    assert len(index) == 0 and index._compartments == {} and index.newest(3) == []
+    index[make(1).backup.id] = record(1)  # usable again, nothing of before pending
+    assert pages(index, 5, sort_by="TIMECREATED", descending=False, region=None, where={}) == [make(1).backup.id]

@@ -58,3 +58,30 @@ def test_a_backup_renamed_between_pages_moves_to_its_new_place(server: MockOCISe
     assert [b.display_name for b in rest.data] == [*names[10:], "zzz-last"]
     assert rest.next_page is None
     assert client.list_volume_backups("ocid1.compartment.oc1..aaaaaaaaempty").data == []
+
+
+def test_lists_between_creates_and_their_transitions_see_each_backup_in_its_current_state(
+    client: Any, mock: Any, create_backup: Any
+) -> None:
+    """Each create and transition is sorted in when a list next reads the index: the lists in between see the
+    backups in the state, name and place they have now."""
+    mock.set_lifecycle("delay", delay=100)
+    created = [create_backup(display_name=f"pending-{n}") for n in range(5)]
+    ids = [b.id for b in reversed(created)]  # newest first
+
+    def listed(**query: Any) -> list[str]:
+        return [b.id for b in oci.pagination.list_call_get_all_results(
+            client.list_volume_backups, TENANCY, limit=2, **query).data]
+
+    assert listed(lifecycle_state="REQUEST_RECEIVED") == ids
+    mock.advance_clock(50)  # REQUEST_RECEIVED -> CREATING
+    assert listed(lifecycle_state="REQUEST_RECEIVED") == []
+    assert listed(lifecycle_state="CREATING") == ids
+    mock.advance_clock(50)  # CREATING -> AVAILABLE
+    client.update_volume_backup(created[0].id, oci.core.models.UpdateVolumeBackupDetails(display_name="zzz-last"))
+    client.delete_volume_backup(created[1].id)
+    assert listed(lifecycle_state="AVAILABLE", sort_by="DISPLAYNAME", sort_order="ASC") == [
+        *(b.id for b in created[2:]), created[0].id
+    ]
+    assert listed(display_name="zzz-last") == [created[0].id]
+    assert listed(lifecycle_state="TERMINATING") == [created[1].id]
