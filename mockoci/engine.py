@@ -288,8 +288,9 @@ class Engine:
             for kind_name, models in self._baseline.items():
                 kind = self.KINDS[kind_name]
                 table = kind.new_table()
-                for model in models:
-                    table[model.id] = self._record(kind, model, etag=etags.get(model.id))
+                with table.loading():
+                    for model in models:
+                        table[model.id] = self._record(kind, model, etag=etags.get(model.id))
                 self._baseline_tables[kind_name] = table
             self._forget_all()
 
@@ -301,7 +302,8 @@ class Engine:
         etags = etags or {}
         with self._lock:
             partition = self._advance(tenancy)
-            return [self._seed_one(partition, self.KINDS[kind], model, etags.get(model.id)) for model in models]
+            with partition.table(kind).loading():
+                return [self._seed_one(partition, self.KINDS[kind], model, etags.get(model.id)) for model in models]
 
     def force_record_state(self, *, tenancy: str, kind: str, record_id: str, state: str,
                            changes: Mapping[str, Any] | None = None) -> Record:
@@ -326,9 +328,9 @@ class Engine:
                 partition = self._partitions[tenancy] = Partition(tenancy, holds_client_data=True)
                 self._new_partition(partition)
                 for kind_name, models in held.items():
-                    partition.table(kind_name)
-                    for model in models:
-                        self._seed_one(partition, self.KINDS[kind_name], model)
+                    with partition.table(kind_name).loading():
+                        for model in models:
+                            self._seed_one(partition, self.KINDS[kind_name], model)
 
     def counts(self) -> dict[str, int]:
         """How much the store holds, for soak tests and the health endpoint."""

@@ -429,6 +429,19 @@ def test_writes_pend_until_a_read_or_the_bound_and_the_one_pending_longest_goes_
     assert not index._pending
 
 
+def test_a_load_sorts_each_record_in_as_it_is_written_and_leaves_the_bound_as_it_was() -> None:
+    index = BackupIndex(FIELDS, pending=2)
+    first, second, third = (record(n, second=n) for n in range(3))
+    index[first.backup.id] = first  # pending, before the load
+    with index.loading():
+        index[second.backup.id] = second
+        assert not index._pending  # the first write brought everything up to date, itself included
+        [records] = index._sorted[COMPARTMENTS[0]].values()
+        assert len(records.by_time) == 2
+    index[third.backup.id] = third
+    assert list(index._pending) == [third.backup.id]  # pending again, as the bound says
+
+
 def test_a_record_written_three_times_between_reads_is_sorted_in_once_and_one_deleted_meanwhile_never() -> None:
     """A backup's create: REQUEST_RECEIVED, then CREATING, then AVAILABLE before the next page."""
     index = grouped()
